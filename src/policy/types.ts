@@ -133,3 +133,27 @@ export interface Decision {
   /** Exceptions that changed this decision, by id. */
   exceptions?: string[];
 }
+
+/** Who or what an exception applies to; every named field must match the request. */
+export interface ExceptionScope {
+  principal?: string;
+  tenant?: string;
+  tool?: string;
+  route?: string;
+}
+
+/**
+ * A scoped, time-boxed grant that waives named rules. The engine applies it only while
+ * `now < expires` and only when every scope field matches; each use is listed on the decision.
+ */
+export interface ExceptionGrant {
+  id: string;
+  /** Rule ids the grant waives (their match no longer counts). */
+  rules: string[];
+  scope: ExceptionScope;
+  /** RFC 3339 instant after which the grant stops applying by itself. */
+  expires: string;
+  granter: string;
+  reason: string;
+  grantedAt?: string;
+}
