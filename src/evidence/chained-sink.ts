@@ -1,0 +1,290 @@
+/**
+ * The one {@link EvidenceSink} implementation: builds records, chains them, and commits them to a
+ * {@link RecordStore} in groups from an in-process queue. Memory is bounded (`maxQueue`; beyond it
+ * writes are refused with `evidence/queue-full` so the guard's `onEvidenceFailure` decides). When the
+ * store fails, batches go to a local spill file (fsynced before acknowledging) and are replayed in
+ * order once the store is back. A write resolves only when its record is durable in one or the other.
+ */
+import { ChainWriter } from './chain.js';
+import { type CheckpointSigner, generateSigner, loadSigner, signCheckpoint } from './checkpoint.js';
+import { EvidenceError } from './errors.js';
+import { buildRecord, type DecisionRecord, type Redactor } from './record.js';
+import type { DecisionRecordInput, EvidenceSink, SinkHealth } from './sink.js';
+import { type SpillEntry, SpillFile } from './spill-file.js';
+import type { RecordStore } from './store.js';
+import { loadSubjectKey } from './subject-key.js';
+
+/** Options shared by every sink. */
+export interface ChainedSinkOptions {
+  /** The chain this writer appends to; one writer per stream. Default `default`. */
+  stream?: string;
+  /** Directory holding `subject.key` and `checkpoint-key.pem` (created when absent). */
+  keyDir?: string;
+  /** Subject HMAC key; overrides `RAMPART_SUBJECT_KEY` and the key file. */
+  subjectKey?: Buffer | string;
+  /** Checkpoint signer; default the key in `keyDir`, or a fresh one when there is no `keyDir`. */
+  signer?: CheckpointSigner;
+  /** Applied to every string value kept from the request. */
+  redact?: Redactor;
+  /** Most records per commit. Default 8192. */
+  batchSize?: number;
+  /** Most records accepted but not yet durable. Default 65536. */
+  maxQueue?: number;
+  /** A signed checkpoint every this many records (and at close). Default 10000. */
+  checkpointEvery?: number;
+  /** Spill file used while the store is down; without it such writes are rejected. */
+  spillPath?: string;
+  /** How often to try replaying the spill file. Default 1000 ms. */
+  replayIntervalMs?: number;
+}
+
+interface Pending {
+  record: DecisionRecord;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/** A sink over any {@link RecordStore}. */
+export class ChainedSink implements EvidenceSink {
+  private readonly opts: Required<
+    Pick<ChainedSinkOptions, 'batchSize' | 'maxQueue' | 'checkpointEvery' | 'replayIntervalMs'>
+  >;
+  private chain: ChainWriter | null = null;
+  private subjectKey: Buffer | null = null;
+  private signer: CheckpointSigner | null = null;
+  private readonly spill: SpillFile | null;
+  private queue: Pending[] = [];
+  private busy = false;
+  private scheduled = false;
+  private idle: (() => void)[] = [];
+  private lastCheckpointSeq = 0;
+  private spilling = false;
+  private replayTimer: NodeJS.Timeout | null = null;
+  private lastError: string | undefined;
+  private state: 'new' | 'open' | 'closed' = 'new';
+  readonly stream: string;
+
+  constructor(
+    readonly store: RecordStore,
+    private readonly options: ChainedSinkOptions = {},
+  ) {
+    this.stream = options.stream ?? 'default';
+    this.opts = {
+      batchSize: options.batchSize ?? 8192,
+      maxQueue: options.maxQueue ?? 65536,
+      checkpointEvery: options.checkpointEvery ?? 10_000,
+      replayIntervalMs: options.replayIntervalMs ?? 1000,
+    };
+    this.spill = options.spillPath ? new SpillFile(options.spillPath) : null;
+  }
+
+  async open(): Promise<void> {
+    if (this.state === 'open') return;
+    this.subjectKey = loadSubjectKey(this.options.keyDir, this.options.subjectKey);
+    this.signer =
+      this.options.signer ?? (this.options.keyDir ? loadSigner(this.options.keyDir) : generateSigner());
+    await this.store.open();
+    this.spill?.open();
+    if (this.spill && this.spill.size() > 0) {
+      this.spilling = true;
+      await this.replay();
+    }
+    let tail = await this.store.tail(this.stream);
+    if (this.spilling && this.spill) {
+      // The store is still behind the spill file: continue from the last spilled record.
+      const entries = this.spill.read();
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const e = entries[i]!;
+        if ('r' in e && e.r.stream === this.stream) {
+          tail = { seq: e.r.seq, hash: e.r.hash };
+          break;
+        }
+      }
+      this.startReplayTimer();
+    }
+    this.chain = new ChainWriter(this.stream, tail);
+    this.lastCheckpointSeq = tail?.seq ?? 0;
+    this.state = 'open';
+  }
+
+  write(input: DecisionRecordInput): Promise<void> {
+    if (this.state !== 'open' || !this.chain || !this.subjectKey)
+      return Promise.reject(
+        new EvidenceError(
+          this.state === 'closed' ? 'evidence/closed' : 'evidence/not-open',
+          `sink ${this.store.description} is not open`,
+        ),
+      );
+    if (this.queue.length >= this.opts.maxQueue)
+      return Promise.reject(
+        new EvidenceError(
+          'evidence/queue-full',
+          `evidence queue full (${this.opts.maxQueue} records not yet durable)`,
+        ),
+      );
+    let record: DecisionRecord;
+    try {
+      record = this.chain.append(
+        buildRecord(input, { subjectKey: this.subjectKey, redact: this.options.redact }),
+      );
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ record, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  async flush(): Promise<void> {
+    if (!this.busy && this.queue.length === 0) return;
+    await new Promise<void>((resolve) => {
+      this.idle.push(resolve);
+      this.schedule();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.state !== 'open') return;
+    await this.flush();
+    if (this.chain && this.chain.tail().seq > this.lastCheckpointSeq) {
+      const cp = this.checkpointAt(this.chain.tail().seq, this.chain.tail().hash);
+      await this.commit([], [cp]).catch(() => undefined);
+    }
+    if (this.replayTimer) clearInterval(this.replayTimer);
+    this.replayTimer = null;
+    this.state = 'closed';
+    this.spill?.close();
+    await this.store.close();
+  }
+
+  async health(): Promise<SinkHealth> {
+    const h: SinkHealth = {
+      ok: this.state === 'open' && !this.spilling,
+      queued: this.queue.length,
+      spilled: this.spill?.size() ?? 0,
+    };
+    const detail = this.state !== 'open' ? `sink is ${this.state}` : this.lastError;
+    if (detail) h.detail = detail;
+    return h;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.busy) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drain();
+    });
+  }
+
+  private checkpointAt(seq: number, hash: string) {
+    this.lastCheckpointSeq = seq;
+    return signCheckpoint(this.signer!, {
+      stream: this.stream,
+      kind: 'periodic',
+      seq,
+      hash,
+      time: new Date().toISOString(),
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.opts.batchSize);
+        const records = batch.map((p) => p.record);
+        const last = records[records.length - 1]!;
+        const cps =
+          last.seq - this.lastCheckpointSeq >= this.opts.checkpointEvery
+            ? [this.checkpointAt(last.seq, last.hash)]
+            : [];
+        try {
+          await this.commit(records, cps);
+          for (const p of batch) p.resolve();
+        } catch (e) {
+          for (const p of batch) p.reject(e);
+        }
+      }
+    } finally {
+      this.busy = false;
+      const waiters = this.idle;
+      this.idle = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Durably stores a batch in the store, or in the spill file when the store fails. */
+  private async commit(
+    records: DecisionRecord[],
+    checkpoints: ReturnType<typeof signCheckpoint>[],
+  ): Promise<void> {
+    if (!this.spilling) {
+      try {
+        await this.store.append(records, checkpoints);
+        return;
+      } catch (e) {
+        this.lastError = `${this.store.description}: ${e instanceof Error ? e.message : String(e)}`;
+        if (!this.spill)
+          throw new EvidenceError(
+            'evidence/store-unavailable',
+            `evidence store failed: ${this.lastError}`,
+            this.store.description,
+          );
+        this.spilling = true;
+        this.startReplayTimer();
+      }
+    }
+    const entries: SpillEntry[] = records.map((r) => ({ r }));
+    for (const c of checkpoints) entries.push({ c });
+    try {
+      this.spill!.append(entries);
+    } catch (e) {
+      throw new EvidenceError(
+        'evidence/store-unavailable',
+        `evidence store and spill file both failed: ${e instanceof Error ? e.message : String(e)}`,
+        this.spill!.path,
+      );
+    }
+  }
+
+  private startReplayTimer(): void {
+    if (this.replayTimer) return;
+    this.replayTimer = setInterval(() => {
+      if (this.busy) return;
+      this.busy = true;
+      void this.replay().finally(() => {
+        this.busy = false;
+        if (this.queue.length > 0) this.schedule();
+      });
+    }, this.opts.replayIntervalMs);
+    this.replayTimer.unref();
+  }
+
+  /** Replays the spill file in order; on success the store is current again. */
+  private async replay(): Promise<void> {
+    if (!this.spill) return;
+    const entries = this.spill.read();
+    try {
+      for (let i = 0; i < entries.length; i += this.opts.batchSize) {
+        const slice = entries.slice(i, i + this.opts.batchSize);
+        const records: DecisionRecord[] = [];
+        const cps: ReturnType<typeof signCheckpoint>[] = [];
+        for (const e of slice) {
+          if ('r' in e) records.push(e.r);
+          else cps.push(e.c);
+        }
+        await this.store.append(records, cps);
+      }
+      this.spill.clear();
+      this.spilling = false;
+      this.lastError = undefined;
+      if (this.replayTimer) clearInterval(this.replayTimer);
+      this.replayTimer = null;
+    } catch (e) {
+      this.lastError = `${this.store.description}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+}

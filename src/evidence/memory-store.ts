@@ -1,0 +1,84 @@
+/** An in-memory {@link ReadableStore} for tests and short-lived tools. */
+import type { ChainTail } from './chain.js';
+import type { Checkpoint } from './checkpoint.js';
+import { candidateOf, planPurge } from './purge-plan.js';
+import type { DecisionRecord } from './record.js';
+import {
+  matchesFilter,
+  orderAndLimit,
+  type PurgeResult,
+  type ReadableStore,
+  type RecordFilter,
+  type StoredLink,
+} from './store.js';
+
+/** Keeps links and checkpoints in arrays; `failing` simulates an outage. */
+export class MemoryStore implements ReadableStore {
+  readonly description = 'memory';
+  /** Every link, in insertion order, across streams. Tests may tamper with it. */
+  links_: StoredLink[] = [];
+  checkpoints_: Checkpoint[] = [];
+  /** While true, `append` throws (for spill tests). */
+  failing = false;
+  private readonly seen = new Set<string>();
+
+  async open(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async tail(stream: string): Promise<ChainTail | null> {
+    for (let i = this.links_.length - 1; i >= 0; i--) {
+      const l = this.links_[i]!;
+      if (l.stream === stream) return { seq: l.seq, hash: l.hash };
+    }
+    return null;
+  }
+
+  async append(records: DecisionRecord[], checkpoints: Checkpoint[]): Promise<void> {
+    if (this.failing) throw new Error('memory store is failing (simulated outage)');
+    for (const r of records) {
+      const key = `${r.stream}\u0000${r.seq}`;
+      if (this.seen.has(key)) continue;
+      this.seen.add(key);
+      this.links_.push({ stream: r.stream, seq: r.seq, prev: r.prev, hash: r.hash, record: r });
+    }
+    this.checkpoints_.push(...checkpoints);
+  }
+
+  async select(filter: RecordFilter): Promise<DecisionRecord[]> {
+    const out: DecisionRecord[] = [];
+    for (const l of this.links_) if (l.record && matchesFilter(l.record, filter)) out.push(l.record);
+    return orderAndLimit(out, filter);
+  }
+
+  async streams(): Promise<string[]> {
+    return [...new Set(this.links_.map((l) => l.stream))];
+  }
+
+  async links(stream: string): Promise<StoredLink[]> {
+    return this.links_.filter((l) => l.stream === stream);
+  }
+
+  async checkpoints(stream: string): Promise<Checkpoint[]> {
+    return this.checkpoints_.filter((c) => c.stream === stream);
+  }
+
+  async purge(
+    now: Date,
+    sign: (b: Omit<Checkpoint, 'keyId' | 'signature'>) => Checkpoint,
+  ): Promise<PurgeResult> {
+    const result: PurgeResult = { purged: 0, checkpoints: [] };
+    for (const stream of await this.streams()) {
+      const plan = planPurge(stream, (await this.links(stream)).map(candidateOf), now);
+      if (!plan.checkpoint) continue;
+      const expire = new Set(plan.expire);
+      this.links_ = this.links_
+        .filter((l) => !(l.stream === stream && plan.dropThrough !== null && l.seq <= plan.dropThrough))
+        .map((l) => (l.stream === stream && expire.has(l.seq) ? { ...l, record: null } : l));
+      const cp = sign(plan.checkpoint);
+      this.checkpoints_.push(cp);
+      result.purged += plan.expire.length;
+      result.checkpoints.push(cp);
+    }
+    return result;
+  }
+}
