@@ -1,0 +1,316 @@
+/**
+ * Carries out the obligations of an allow. Each one either succeeds (and may transform the
+ * outcome: redacted text, the model to route to, guardrail text, retained fields) or turns the
+ * decision into a deny. An obligation with no adapter to carry it out is a deny, never a silent allow.
+ */
+import type { Decision, DecisionRequest, Finding, Obligation, Point } from '../policy/types.js';
+import type { ApprovalsAdapter } from './approvals.js';
+import { newApprovalId } from './approvals.js';
+import { denyDecision, GUARD_MESSAGES } from './deny.js';
+import { parseDuration } from './duration.js';
+import type { RateLimitStore } from './rate-limit.js';
+import type { RedactMode } from './redaction.js';
+import { redactFindings } from './redaction.js';
+import type { StepUpAdapter } from './step-up.js';
+import { authLevelSatisfies } from './step-up.js';
+
+/** Runs a tool inside a named sandbox profile (container, worker, restricted credentials...). */
+export type SandboxRunner = <T>(profile: string, run: () => Promise<T>) => Promise<T>;
+
+/** Sends a `notify` obligation to a channel (pager, chat, e-mail). Gets no raw request data. */
+export type Notifier = (
+  channel: string,
+  event: { decisionId: string; point: Point; rules: string[]; risk: string | null; principal: string },
+) => Promise<void>;
+
+/** A guardrail prompt fragment as compiled from the policy. */
+export interface GuardrailFragment {
+  id: string;
+  routes?: string[];
+  text: string;
+}
+
+/** What the obligations need from the guard. */
+export interface ObligationDeps {
+  approvals?: ApprovalsAdapter;
+  stepUp?: StepUpAdapter;
+  authLevels?: readonly string[];
+  limits: RateLimitStore;
+  guardrails: readonly GuardrailFragment[];
+  sandbox?: SandboxRunner;
+  notify?: Notifier;
+  now: number;
+  /** Redacts retained string fields before they reach the record. */
+  scrub: (text: string) => string;
+}
+
+/** The outcome after obligations ran. */
+export interface ObligationOutcome {
+  decision: Decision;
+  /** Text after `redact` obligations, when the point carries text. */
+  text?: string;
+  routeTo?: { model?: string; tier?: string };
+  guardrails?: string[];
+  retained?: { fields: Record<string, unknown>; retention: string };
+  sandbox?: string;
+  failure?: string;
+}
+
+// Cheap, local obligations first; humans are asked last so nobody approves a call that fails anyway.
+const ORDER: Record<string, number> = {
+  rate_limit: 0,
+  inject_guardrail: 1,
+  redact: 2,
+  route_to: 3,
+  retain: 4,
+  sandbox: 5,
+  step_up_auth: 6,
+  notify: 7,
+  require_approval: 8,
+};
+
+function keyPart(spec: string, req: DecisionRequest): string {
+  switch (spec) {
+    case 'principal':
+      return `p=${req.principal.id}`;
+    case 'tenant':
+      return `t=${req.principal.tenant ?? '-'}`;
+    case 'tool':
+      return `tool=${req.tool?.name ?? '-'}`;
+    case 'route':
+      return `r=${req.context?.route ?? '-'}`;
+    case 'session':
+      return `s=${req.context?.session ?? '-'}`;
+    case 'global':
+      return 'g';
+    default:
+      return `${spec}=?`;
+  }
+}
+
+/** The counter key of a `rate_limit` obligation: `key` may be one dimension, `a+b`, or a list. */
+export function rateLimitKey(o: Obligation, req: DecisionRequest): string {
+  const raw = o.key ?? 'principal';
+  const specs = Array.isArray(raw) ? raw.map(String) : String(raw).split('+');
+  return `${o.rule ?? '-'}|${specs.map((s) => keyPart(s.trim(), req)).join('|')}`;
+}
+
+function pick(req: DecisionRequest, path: string): unknown {
+  let cur: unknown = req;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** Carries out every obligation on `d`; resolves with a deny at the first one that fails. */
+export async function fulfilObligations(
+  d: Decision,
+  point: Point,
+  req: DecisionRequest,
+  text: string | undefined,
+  findings: Readonly<Record<string, Finding[]>>,
+  deps: ObligationDeps,
+): Promise<ObligationOutcome> {
+  if (d.effect === 'deny' || d.obligations.length === 0) return { decision: d };
+  const out: ObligationOutcome = { decision: d };
+  const fail = (code: string, message: string, reason: string): ObligationOutcome => ({
+    decision: denyDecision(d, code, message, reason),
+    failure: code,
+  });
+  const obligations = [...d.obligations].sort((a, b) => (ORDER[a.type] ?? 99) - (ORDER[b.type] ?? 99));
+  let current = text;
+  for (const o of obligations) {
+    switch (o.type) {
+      case 'rate_limit': {
+        let limit: number;
+        let windowMs: number;
+        try {
+          limit = Number(o.limit);
+          windowMs = parseDuration(o.window ?? '1m');
+        } catch {
+          return fail(
+            'guard/bad-obligation',
+            GUARD_MESSAGES.unavailable,
+            `rate_limit from ${o.rule}: bad window`,
+          );
+        }
+        if (!Number.isFinite(limit) || limit < 0 || windowMs <= 0) {
+          return fail(
+            'guard/bad-obligation',
+            GUARD_MESSAGES.unavailable,
+            `rate_limit from ${o.rule}: bad limit`,
+          );
+        }
+        try {
+          const hit = await deps.limits.hit(rateLimitKey(o, req), limit, windowMs, deps.now);
+          if (!hit.allowed) {
+            return fail(
+              'guard/rate-limited',
+              GUARD_MESSAGES.rateLimit,
+              `rate limit ${limit}/${String(o.window)} of ${o.rule}`,
+            );
+          }
+        } catch {
+          return fail(
+            'guard/rate-limit-store-unavailable',
+            GUARD_MESSAGES.unavailable,
+            'rate-limit store failed',
+          );
+        }
+        break;
+      }
+      case 'inject_guardrail': {
+        const frag = deps.guardrails.find((g) => g.id === o.fragment);
+        if (!frag) {
+          return fail(
+            'guard/unknown-guardrail',
+            GUARD_MESSAGES.unavailable,
+            `guardrail ${String(o.fragment)} missing`,
+          );
+        }
+        out.guardrails = [...(out.guardrails ?? []), frag.text];
+        break;
+      }
+      case 'redact': {
+        if (current === undefined) {
+          return fail(
+            'guard/obligation-unfulfillable',
+            GUARD_MESSAGES.refused,
+            `redact at ${point} has no text`,
+          );
+        }
+        const entities = Array.isArray(o.entities) ? o.entities.map(String) : undefined;
+        const mode: RedactMode = o.mode === 'remove' ? 'remove' : 'mask';
+        const all = Object.values(findings).flat();
+        current = redactFindings(current, all, entities, mode).text;
+        out.text = current;
+        break;
+      }
+      case 'route_to': {
+        out.routeTo = {
+          ...(typeof o.model === 'string' ? { model: o.model } : {}),
+          ...(typeof o.tier === 'string' ? { tier: o.tier } : {}),
+        };
+        break;
+      }
+      case 'retain': {
+        const fields: Record<string, unknown> = {};
+        for (const f of Array.isArray(o.fields) ? o.fields.map(String) : []) {
+          const v = pick(req, f);
+          if (v !== undefined) fields[f] = typeof v === 'string' ? deps.scrub(v) : v;
+        }
+        out.retained = { fields, retention: String(o.ttl ?? o.retention ?? '30d') };
+        break;
+      }
+      case 'sandbox': {
+        if (!deps.sandbox) {
+          return fail(
+            'guard/no-sandbox',
+            GUARD_MESSAGES.unavailable,
+            `no sandbox runner for profile ${String(o.profile)}`,
+          );
+        }
+        out.sandbox = String(o.profile ?? 'default');
+        break;
+      }
+      case 'step_up_auth': {
+        const level = String(o.level ?? 'mfa');
+        if (authLevelSatisfies(req.principal.authLevel, level, deps.authLevels)) break;
+        if (!deps.stepUp)
+          return fail('guard/no-step-up-adapter', GUARD_MESSAGES.stepUp, `step-up to ${level} impossible`);
+        const ok = await withTimeout(
+          (signal) =>
+            deps.stepUp!.challenge({ principal: req.principal, level, decisionId: d.decisionId }, signal),
+          parseDurationOr(o.timeout, 120_000),
+        );
+        if (!ok?.ok || (ok.level !== undefined && !authLevelSatisfies(ok.level, level, deps.authLevels))) {
+          return fail('guard/step-up-failed', GUARD_MESSAGES.stepUp, `step-up to ${level} failed`);
+        }
+        break;
+      }
+      case 'notify': {
+        if (!deps.notify) return fail('guard/no-notifier', GUARD_MESSAGES.unavailable, 'no notifier');
+        try {
+          await deps.notify(String(o.channel ?? 'default'), {
+            decisionId: d.decisionId,
+            point,
+            rules: d.rules,
+            risk: d.risk,
+            principal: req.principal.id,
+          });
+        } catch {
+          return fail('guard/notify-failed', GUARD_MESSAGES.unavailable, 'notify failed');
+        }
+        break;
+      }
+      case 'require_approval': {
+        if (!deps.approvals)
+          return fail('guard/no-approvals-adapter', GUARD_MESSAGES.approval, 'no approvals adapter');
+        const timeoutMs = parseDurationOr(o.timeout, 15 * 60_000);
+        const r = await withTimeout(
+          (signal) =>
+            deps.approvals!.request(
+              {
+                id: newApprovalId(),
+                decisionId: d.decisionId,
+                point,
+                ...(typeof o.role === 'string' ? { role: o.role } : {}),
+                ...(o.rule ? { rule: o.rule } : {}),
+                principal: {
+                  id: req.principal.id,
+                  ...(req.principal.tenant ? { tenant: req.principal.tenant } : {}),
+                },
+                ...(req.tool ? { tool: req.tool.name, args: req.tool.args ?? {} } : {}),
+                message: d.message,
+                timeoutMs,
+                requestedAt: new Date(deps.now).toISOString(),
+              },
+              signal,
+            ),
+          timeoutMs,
+        );
+        if (!r)
+          return fail('guard/approval-timeout', GUARD_MESSAGES.approval, 'approval timed out or failed');
+        if (!r.approved) return fail('guard/approval-rejected', GUARD_MESSAGES.approval, 'approval rejected');
+        break;
+      }
+      default:
+        return fail(
+          'guard/unknown-obligation',
+          GUARD_MESSAGES.unavailable,
+          `no handler for ${String(o.type)}`,
+        );
+    }
+  }
+  return out;
+}
+
+function parseDurationOr(v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  try {
+    return parseDuration(v);
+  } catch {
+    return fallback;
+  }
+}
+
+/** Resolves with the adapter's answer, or undefined on timeout or error (both fail closed). */
+async function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T | undefined> {
+  const ac = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      ac.abort();
+      resolve(undefined);
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(ac.signal), timeout]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
