@@ -1,0 +1,526 @@
+/**
+ * decide: one request at one point against a compiled policy. Pure and total: it never throws;
+ * problems become errors on the decision and always push it towards deny.
+ *
+ * Combining: a matched deny overrides; matched allows merge their obligations; risk is the highest
+ * matched (and the tool's own); when nothing matches, the point's default holds.
+ */
+import type {
+  Decision,
+  DecisionError,
+  DecisionRequest,
+  ExceptionGrant,
+  Finding,
+  Obligation,
+  Point,
+} from '../policy/types.js';
+import { outcomeOf } from '../policy/types.js';
+import type { CompiledPolicy, CompiledRule } from './compiled-policy.js';
+import { defaultConditionsMessage, defaultDenyMessage } from './default-messages.js';
+import { type ExplainEntry, explainRules } from './explain.js';
+import { validateRequest } from './validate-request.js';
+
+/** Options for one decision. */
+export interface DecideOptions {
+  /** Findings computed by the caller (async classifiers), by detector name; they win over running the detector. */
+  findings?: Readonly<Record<string, readonly Finding[]>>;
+  /** Detectors the caller tried and could not run (timeout, crash); rules reading them fail closed. */
+  unavailableDetectors?: readonly string[];
+  /** Exception grants in force; the engine applies only unexpired ones whose scope matches. */
+  exceptions?: readonly ExceptionGrant[];
+  /** The decision's id; generated when absent. */
+  decisionId?: string;
+  /** The instant the decision is made (exception expiry, `now` in CEL); defaults to `context.time` or the clock. */
+  now?: Date;
+  /** Record every rule considered and why it matched or not. */
+  explain?: boolean;
+}
+
+/** A decision, plus the explain trace when asked for. */
+export interface ExplainedDecision extends Decision {
+  explain?: ExplainEntry[];
+}
+
+/** Stable ids of the engine's own rules. */
+export const BUILTIN_RULES = {
+  unknownTool: 'rampart/unknown-tool',
+  invalidToolArgs: 'rampart/invalid-tool-args',
+  missingScope: 'rampart/missing-scope',
+  invalidRequest: 'rampart/invalid-request',
+  evaluationError: 'rampart/evaluation-error',
+  detectorUnavailable: 'rampart/detector-unavailable',
+  internalError: 'rampart/internal-error',
+  default: 'rampart/default',
+} as const;
+
+let counter = 0;
+function newDecisionId(): string {
+  counter = (counter + 1) % 0x7fffffff;
+  const random = globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${counter.toString(36)}`;
+  return `d-${random}`;
+}
+
+/** Decides one request at one point. Never throws. */
+export function decide(
+  policy: CompiledPolicy,
+  point: Point,
+  request: DecisionRequest,
+  options: DecideOptions = {},
+): ExplainedDecision {
+  const decisionId = options.decisionId ?? newDecisionId();
+  try {
+    return decideUnsafe(policy, point, request, options, decisionId);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return denied(policy, point, decisionId, [BUILTIN_RULES.internalError], `internal error: ${message}`, [
+      { code: 'engine/internal', message },
+    ]);
+  }
+}
+
+function denied(
+  policy: CompiledPolicy,
+  point: Point,
+  decisionId: string,
+  rules: string[],
+  reason: string,
+  errors: DecisionError[],
+  risk?: string,
+): ExplainedDecision {
+  return {
+    decisionId,
+    point,
+    effect: 'deny',
+    outcome: 'blocked',
+    obligations: [],
+    rules,
+    risk: risk ?? policy.riskClasses[0] ?? null,
+    message: defaultDenyMessage(policy.messages, point),
+    reason,
+    policy: { name: policy.name, version: policy.version, digest: policy.digest },
+    errors,
+    evidence: {},
+  };
+}
+
+function decideUnsafe(
+  policy: CompiledPolicy,
+  point: Point,
+  request: DecisionRequest,
+  options: DecideOptions,
+  decisionId: string,
+): ExplainedDecision {
+  const invalid = validateRequest(point, request);
+  if (invalid) {
+    return denied(policy, point, decisionId, [BUILTIN_RULES.invalidRequest], `invalid request: ${invalid}`, [
+      { code: 'engine/invalid-request', message: invalid },
+    ]);
+  }
+  const internal = policy.internal;
+  const index = internal.points[point];
+  let candidates: readonly CompiledRule[] = index.all;
+  let toolRisk: string | undefined;
+  if (point === 'tool') {
+    const tool = request.tool as { name: string; args?: Record<string, unknown> };
+    const info = policy.tools[tool.name];
+    if (!info) {
+      return denied(
+        policy,
+        point,
+        decisionId,
+        [BUILTIN_RULES.unknownTool],
+        `tool \`${tool.name}\` is not declared in the policy`,
+        [],
+      );
+    }
+    toolRisk = info.risk;
+    const validator = internal.params.get(tool.name);
+    const problem = validator?.(tool.args ?? {});
+    if (problem !== undefined) {
+      return denied(
+        policy,
+        point,
+        decisionId,
+        [BUILTIN_RULES.invalidToolArgs],
+        `arguments of \`${tool.name}\`: ${problem}`,
+        [],
+        info.risk,
+      );
+    }
+    if (info.scopes.length > 0) {
+      const held = request.principal.scopes ?? [];
+      const missing = info.scopes.filter((s) => !held.includes(s));
+      if (missing.length > 0) {
+        return denied(
+          policy,
+          point,
+          decisionId,
+          [BUILTIN_RULES.missingScope],
+          `principal lacks scope ${missing.join(', ')} required by \`${tool.name}\``,
+          [],
+          info.risk,
+        );
+      }
+    }
+    candidates = index.byTool.get(tool.name) ?? index.anyTool;
+  }
+
+  const now = options.now ?? (internal.usesNow || options.exceptions ? timeOf(request) : undefined);
+  const activation = buildActivation(policy, point, request, now);
+  const errors: DecisionError[] = [];
+  const route = request.context?.route;
+  const roles = request.principal.roles ?? [];
+  const matched: CompiledRule[] = [];
+  const failedDeny: CompiledRule[] = [];
+  let unavailable: string | undefined;
+  const trace: Map<string, { matched: boolean; error?: string }> | undefined = options.explain
+    ? new Map()
+    : undefined;
+
+  for (const rule of candidates) {
+    const g = rule.guards;
+    let program = rule.residual;
+    if (g.tools === undefined && g.routes === undefined && g.roles === undefined) program = rule.condition;
+    else {
+      if (g.routes) {
+        // A missing route makes CEL raise an error; take the full condition so the error is the same.
+        if (route === undefined) program = rule.condition;
+        else if (!g.routes.has(route)) {
+          trace?.set(rule.id, { matched: false });
+          continue;
+        }
+      }
+      if (g.roles && !g.roles.every((r) => roles.includes(r))) {
+        trace?.set(rule.id, { matched: false });
+        continue;
+      }
+    }
+    if (rule.detectors.length > 0) {
+      const missing = ensureFindings(policy, point, request, rule.detectors, activation, options);
+      if (missing) {
+        unavailable ??= missing;
+        errors.push({
+          code: 'engine/detector-unavailable',
+          message: `detector \`${missing}\` could not run`,
+          rule: rule.id,
+        });
+        trace?.set(rule.id, { matched: false, error: `detector ${missing} unavailable` });
+        continue;
+      }
+    }
+    if (program === undefined) {
+      matched.push(rule);
+      trace?.set(rule.id, { matched: true });
+      continue;
+    }
+    let result: unknown;
+    try {
+      result = program(activation);
+    } catch (error) {
+      const message =
+        error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+      errors.push({ code: 'cel/evaluation-error', message, rule: rule.id });
+      if (rule.effect === 'deny') failedDeny.push(rule);
+      trace?.set(rule.id, { matched: false, error: message });
+      continue;
+    }
+    if (result === true) {
+      matched.push(rule);
+      trace?.set(rule.id, { matched: true });
+    } else {
+      if (result !== false)
+        errors.push({
+          code: 'cel/not-boolean',
+          message: `condition returned ${typeof result}`,
+          rule: rule.id,
+        });
+      trace?.set(rule.id, { matched: false, ...(result !== false ? { error: 'not a boolean' } : {}) });
+    }
+  }
+
+  const used: string[] = [];
+  const effective =
+    options.exceptions && matched.length > 0
+      ? applyExceptions(matched, options.exceptions, request, now as Date, used)
+      : matched;
+
+  const decision = combine(
+    policy,
+    point,
+    effective,
+    errors,
+    failedDeny,
+    unavailable,
+    toolRisk,
+    decisionId,
+    request,
+  );
+  if (used.length > 0) decision.exceptions = used;
+  if (trace) decision.explain = explainRules(policy, point, request, candidates, trace);
+  return decision;
+}
+
+function combine(
+  policy: CompiledPolicy,
+  point: Point,
+  matched: CompiledRule[],
+  errors: DecisionError[],
+  failedDeny: CompiledRule[],
+  unavailableDetector: string | undefined,
+  toolRisk: string | undefined,
+  decisionId: string,
+  request: DecisionRequest,
+): ExplainedDecision {
+  const denies = matched.filter((r) => r.effect === 'deny');
+  const allows = matched.filter((r) => r.effect !== 'deny');
+  const forcedRules: string[] = [];
+  const reasons: string[] = [];
+  if (unavailableDetector) {
+    const config = policy.detectors[unavailableDetector];
+    if (config?.onUnavailable !== 'skip') {
+      forcedRules.push(`${BUILTIN_RULES.detectorUnavailable}`);
+      reasons.push(`detector \`${unavailableDetector}\` was unavailable and fails closed`);
+    }
+  }
+  const celFailed = errors.some((e) => e.code.startsWith('cel/'));
+  // Conservative mode: a deny rule whose condition failed counts as matched; a failed allow does not.
+  const failedDenies = celFailed && policy.onError === 'conservative' ? failedDeny : [];
+  if (celFailed && policy.onError === 'deny') {
+    forcedRules.push(BUILTIN_RULES.evaluationError);
+    reasons.push('a rule condition failed to evaluate and `onError` is deny');
+  }
+  denies.push(...failedDenies);
+
+  let riskRank = toolRisk === undefined ? 0 : Math.max(0, policy.riskClasses.indexOf(toolRisk));
+  for (const r of matched) if (r.riskRank > riskRank) riskRank = r.riskRank;
+  const risk = policy.riskClasses[riskRank] ?? null;
+  const ref = { name: policy.name, version: policy.version, digest: policy.digest };
+
+  if (denies.length > 0 || forcedRules.length > 0) {
+    const message =
+      denies.find((r) => r.message !== undefined)?.message ?? defaultDenyMessage(policy.messages, point);
+    for (const r of denies) reasons.push(r.reason ?? `rule \`${r.id}\` denies`);
+    return {
+      decisionId,
+      point,
+      effect: 'deny',
+      outcome: 'blocked',
+      obligations: [],
+      rules: [...matched.map((r) => r.id), ...failedDenies.map((r) => r.id), ...forcedRules],
+      risk,
+      message,
+      reason: reasons.join('; '),
+      policy: ref,
+      errors,
+      evidence: collectEvidence(denies.length > 0 ? denies : matched, request),
+    };
+  }
+  if (allows.length === 0) {
+    const effect = policy.defaults[point];
+    return {
+      decisionId,
+      point,
+      effect,
+      outcome: outcomeOf(effect),
+      obligations: [],
+      rules: [],
+      risk,
+      message: effect === 'deny' ? defaultDenyMessage(policy.messages, point) : '',
+      reason: `no rule matched; the default at the \`${point}\` point is ${effect}`,
+      policy: ref,
+      errors,
+      evidence: {},
+    };
+  }
+  const obligations = mergeObligations(allows);
+  const effect = obligations.length > 0 ? 'allow_with_conditions' : 'allow';
+  const withMessage = (
+    effect === 'allow_with_conditions' ? allows.filter((r) => r.obligations.length > 0) : allows
+  ).find((r) => r.message !== undefined);
+  return {
+    decisionId,
+    point,
+    effect,
+    outcome: outcomeOf(effect),
+    obligations,
+    rules: allows.map((r) => r.id),
+    risk,
+    message:
+      withMessage?.message ??
+      (effect === 'allow_with_conditions' ? defaultConditionsMessage(policy.messages, point) : ''),
+    reason: allows.map((r) => r.reason ?? `rule \`${r.id}\` allows`).join('; '),
+    policy: ref,
+    errors,
+    evidence: collectEvidence(allows, request),
+  };
+}
+
+function mergeObligations(rules: CompiledRule[]): Obligation[] {
+  const out: Obligation[] = [];
+  const seen = new Set<string>();
+  for (const r of rules) {
+    for (const o of r.obligations) {
+      const { rule: _rule, ...params } = o;
+      const key = JSON.stringify(params);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(o);
+    }
+  }
+  return out;
+}
+
+function collectEvidence(rules: CompiledRule[], request: DecisionRequest): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const r of rules) {
+    for (const path of r.evidence) {
+      const value = readPath(request, path);
+      if (value === undefined) continue;
+      out ??= {};
+      out[path] = value;
+    }
+  }
+  return out ?? {};
+}
+
+function readPath(request: DecisionRequest, path: string): unknown {
+  let value: unknown = request;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function timeOf(request: DecisionRequest): Date {
+  const t = request.context?.time;
+  if (t !== undefined) {
+    const parsed = new Date(t);
+    if (!Number.isNaN(parsed.getTime())) return parsed;
+  }
+  return new Date();
+}
+
+const EMPTY = Object.freeze({});
+const MEMBER: Record<Point, keyof DecisionRequest> = {
+  input: 'input',
+  route: 'route',
+  tool: 'tool',
+  output: 'output',
+  persist: 'record',
+};
+
+function buildActivation(
+  policy: CompiledPolicy,
+  point: Point,
+  request: DecisionRequest,
+  now: Date | undefined,
+): Record<string, unknown> {
+  const p = request.principal;
+  const principal =
+    p.roles && p.scopes && p.attributes
+      ? p
+      : { ...p, roles: p.roles ?? [], scopes: p.scopes ?? [], attributes: p.attributes ?? EMPTY };
+  const activation: Record<string, unknown> = {
+    principal,
+    context: request.context ?? EMPTY,
+    resource: request.resource ?? EMPTY,
+    signals: request.signals ?? EMPTY,
+  };
+  const member = MEMBER[point];
+  let value = request[member] as Record<string, unknown> | undefined;
+  if (point === 'tool' && value) {
+    const info = policy.tools[value.name as string];
+    value = { ...value, args: value.args ?? EMPTY, risk: info?.risk, scopes: info?.scopes ?? [] };
+  }
+  activation[member] = value ?? EMPTY;
+  if (now) activation.now = now;
+  return activation;
+}
+
+function ensureFindings(
+  policy: CompiledPolicy,
+  point: Point,
+  request: DecisionRequest,
+  names: readonly string[],
+  activation: Record<string, unknown>,
+  options: DecideOptions,
+): string | undefined {
+  let findings = activation.findings as Record<string, readonly Finding[]> | undefined;
+  if (!findings) {
+    findings = {};
+    activation.findings = findings;
+  }
+  for (const name of names) {
+    if (findings[name]) continue;
+    const config = policy.detectors[name];
+    const threshold = config?.threshold ?? 0;
+    const given = options.findings?.[name];
+    let list: readonly Finding[] | undefined = given;
+    if (!list && !options.unavailableDetectors?.includes(name)) {
+      const detector = policy.internal.detectorInstances.get(name);
+      if (detector) {
+        try {
+          list = detector.scan(scanText(point, request));
+        } catch {
+          list = undefined;
+        }
+      }
+    }
+    if (!list) {
+      if (config?.onUnavailable === 'skip') {
+        findings[name] = [];
+        continue;
+      }
+      return name;
+    }
+    findings[name] = threshold > 0 ? list.filter((f) => f.score >= threshold) : list;
+  }
+  return undefined;
+}
+
+/** The text detectors scan at a point: the input or output text, or the string values of tool arguments. */
+export function scanText(point: Point, request: DecisionRequest): string {
+  if (point === 'input') return request.input?.text ?? '';
+  if (point === 'output') return request.output?.text ?? '';
+  if (point === 'tool') {
+    const parts: string[] = [];
+    collectStrings(request.tool?.args, parts, 0);
+    return parts.join('\n');
+  }
+  return '';
+}
+
+function collectStrings(value: unknown, out: string[], depth: number): void {
+  if (depth > 16) return;
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) collectStrings(v, out, depth + 1);
+  else if (value && typeof value === 'object')
+    for (const v of Object.values(value)) collectStrings(v, out, depth + 1);
+}
+
+function applyExceptions(
+  matched: CompiledRule[],
+  grants: readonly ExceptionGrant[],
+  request: DecisionRequest,
+  now: Date,
+  used: string[],
+): CompiledRule[] {
+  const active = grants.filter((g) => Date.parse(g.expires) > now.getTime() && scopeMatches(g, request));
+  if (active.length === 0) return matched;
+  return matched.filter((rule) => {
+    const grant = active.find((g) => g.rules.includes(rule.id));
+    if (!grant) return true;
+    if (!used.includes(grant.id)) used.push(grant.id);
+    return false;
+  });
+}
+
+function scopeMatches(grant: ExceptionGrant, request: DecisionRequest): boolean {
+  const s = grant.scope;
+  if (s.principal !== undefined && s.principal !== request.principal.id) return false;
+  if (s.tenant !== undefined && s.tenant !== request.principal.tenant) return false;
+  if (s.tool !== undefined && s.tool !== request.tool?.name) return false;
+  if (s.route !== undefined && s.route !== request.context?.route) return false;
+  return true;
+}

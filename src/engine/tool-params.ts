@@ -1,0 +1,47 @@
+/**
+ * Compiles each tool's JSON Schema once per policy. Ajv generates validator code from the schema
+ * with every schema value quoted as data; no policy text is ever executed. Regex `pattern`s go
+ * through the injected linear-time engine (RE2 in the outer rings), never the backtracking one.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+
+/** A linear-time regular expression engine (RE2 semantics), supplied by the outer ring. */
+export type RegexEngine = (source: string, flags?: string) => { test(input: string): boolean };
+
+/** A compiled parameter validator: undefined on success, else the first problem naming the field. */
+export type ParamsValidator = (args: unknown) => string | undefined;
+
+/** Builds one Ajv instance per policy, bound to the policy's regex engine. */
+export function createParamsCompiler(regex: RegexEngine | undefined) {
+  const ajv = new Ajv2020({
+    allErrors: false,
+    strict: true,
+    strictTypes: false,
+    allowUnionTypes: true,
+    validateFormats: false,
+    // Ajv calls this for every `pattern`; without an engine, patterns are refused at compile time.
+    code: {
+      regExp: ((source: string, flags: string) => {
+        if (!regex) throw new Error('regex-engine-required');
+        return regex(source, flags);
+      }) as never,
+    },
+  });
+  return (schema: Record<string, unknown>): ParamsValidator => {
+    const validate: ValidateFunction = ajv.compile(schema);
+    return (args) => (validate(args) ? undefined : describeParamError(validate.errors?.[0]));
+  };
+}
+
+function describeParamError(error: ErrorObject | undefined): string {
+  if (!error) return 'arguments are invalid';
+  const field =
+    error.instancePath === '' ? 'arguments' : `\`${error.instancePath.slice(1).replace(/\//g, '.')}\``;
+  if (error.keyword === 'additionalProperties') {
+    return `${field} has an unexpected field \`${String((error.params as { additionalProperty: string }).additionalProperty)}\``;
+  }
+  if (error.keyword === 'required') {
+    return `${field} is missing \`${String((error.params as { missingProperty: string }).missingProperty)}\``;
+  }
+  return `${field} ${error.message ?? 'is invalid'}`;
+}
