@@ -1,45 +1,39 @@
 /**
  * Canonical JSON (sorted object keys, no whitespace, `undefined` members dropped) — the form the
- * hash chain and checkpoint signatures are computed over. Written by hand because it sits on the
- * hot path of every append and only has to handle plain JSON values.
+ * hash chain and checkpoint signatures are computed over.
  */
 import { EvidenceError } from './errors.js';
 
-/** Serialises a JSON value with object keys in code-unit order, so equal values give equal strings. */
-export function canonicalJson(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new EvidenceError('evidence/invalid-record', 'non-finite number');
-      return JSON.stringify(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object': {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) {
-          if (i > 0) out += ',';
-          const item = value[i];
-          out += item === undefined ? 'null' : canonicalJson(item);
-        }
-        return out + ']';
-      }
-      const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj).sort();
-      let out = '{';
-      let first = true;
-      for (const key of keys) {
-        const item = obj[key];
-        if (item === undefined) continue;
-        if (!first) out += ',';
-        first = false;
-        out += JSON.stringify(key) + ':' + canonicalJson(item);
-      }
-      return out + '}';
-    }
-    default:
-      throw new EvidenceError('evidence/invalid-record', `value of type ${typeof value} is not JSON`);
+/** A deep copy of a JSON value with object keys inserted in sorted order, so `JSON.stringify` of it is canonical. */
+export function sortedCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new EvidenceError('evidence/invalid-record', 'non-finite number');
+    return value;
   }
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : sortedCopy(v)));
+  const obj = value as Record<string, unknown>;
+  // A null prototype so a hostile `__proto__` key stays an ordinary member.
+  const out: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(obj).sort()) {
+    const item = obj[key];
+    if (item !== undefined) out[key] = sortedCopy(item);
+  }
+  return out;
+}
+
+/**
+ * Serialises a JSON value with object keys in sorted order, so equal values give equal strings.
+ * Keys are ordered as a JS engine orders a sorted object's own keys (integer-like keys first,
+ * ascending; then the rest in code-unit order), which lets the hot path use native `JSON.stringify`.
+ */
+export function canonicalJson(value: unknown): string {
+  if (
+    value === undefined ||
+    typeof value === 'function' ||
+    typeof value === 'symbol' ||
+    typeof value === 'bigint'
+  )
+    throw new EvidenceError('evidence/invalid-record', `value of type ${typeof value} is not JSON`);
+  return JSON.stringify(sortedCopy(value));
 }

@@ -51,6 +51,7 @@ export class ChainedSink implements EvidenceSink {
   >;
   private chain: ChainWriter | null = null;
   private subjectKey: Buffer | null = null;
+  private readonly subjectCache = new Map<string, string>();
   private signer: CheckpointSigner | null = null;
   private readonly spill: SpillFile | null;
   private queue: Pending[] = [];
@@ -125,7 +126,11 @@ export class ChainedSink implements EvidenceSink {
     let record: DecisionRecord;
     try {
       record = this.chain.append(
-        buildRecord(input, { subjectKey: this.subjectKey, redact: this.options.redact }),
+        buildRecord(input, {
+          subjectKey: this.subjectKey,
+          redact: this.options.redact,
+          subjectCache: this.subjectCache,
+        }),
       );
     } catch (e) {
       return Promise.reject(e);

@@ -1,6 +1,6 @@
 /** Sinks writing JSON Lines: rotated files, or stdout. */
 import { dirname } from 'node:path';
-import type { ChainTail } from './chain.js';
+import { type ChainTail, recordJson } from './chain.js';
 import { ChainedSink, type ChainedSinkOptions } from './chained-sink.js';
 import type { Checkpoint } from './checkpoint.js';
 import { JsonlStore, type JsonlStoreOptions } from './jsonl-store.js';
@@ -30,7 +30,7 @@ class StreamStore implements RecordStore {
   }
   async append(records: DecisionRecord[], checkpoints: Checkpoint[]): Promise<void> {
     let text = '';
-    for (const r of records) text += JSON.stringify(r) + '\n';
+    for (const r of records) text += recordJson(r) + '\n';
     for (const c of checkpoints) text += JSON.stringify({ checkpoint: c }) + '\n';
     if (!text) return;
     await new Promise<void>((resolve, reject) => {

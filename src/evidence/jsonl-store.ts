@@ -16,7 +16,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { ChainTail } from './chain.js';
+import { type ChainTail, recordJson } from './chain.js';
 import type { Checkpoint } from './checkpoint.js';
 import { candidateOf, planPurge } from './purge-plan.js';
 import type { DecisionRecord } from './record.js';
@@ -103,7 +103,7 @@ export class JsonlStore implements ReadableStore {
     if (this.fd === null) await this.open();
     this.rotateIfDue();
     let text = '';
-    for (const r of records) text += JSON.stringify(r) + '\n';
+    for (const r of records) text += recordJson(r) + '\n';
     for (const c of checkpoints) text += JSON.stringify({ checkpoint: c }) + '\n';
     if (!text) return;
     this.size += writeSync(this.fd!, text);

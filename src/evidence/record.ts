@@ -71,6 +71,22 @@ export type Redactor = (text: string) => string;
 export interface BuildRecordOptions {
   subjectKey: Buffer;
   redact?: Redactor;
+  /** Memo of subject id → keyed hash; subjects repeat, and an HMAC costs a few microseconds. */
+  subjectCache?: Map<string, string>;
+}
+
+const SUBJECT_CACHE_MAX = 10_000;
+
+function subjectHash(opts: BuildRecordOptions, id: string): string {
+  const cache = opts.subjectCache;
+  if (!cache) return hashSubject(opts.subjectKey, id);
+  let h = cache.get(id);
+  if (h === undefined) {
+    if (cache.size >= SUBJECT_CACHE_MAX) cache.clear();
+    h = hashSubject(opts.subjectKey, id);
+    cache.set(id, h);
+  }
+  return h;
 }
 
 function redactValue(value: unknown, redact: Redactor | undefined): unknown {
@@ -110,7 +126,7 @@ export function buildRecord(input: DecisionRecordInput, opts: BuildRecordOptions
     errors: (d.errors ?? []).map((e) => (e.rule ? { code: e.code, rule: e.rule } : { code: e.code })),
   };
   if (input.shadow) rec.shadow = input.shadow;
-  if (input.subjectId !== undefined) rec.subject = hashSubject(opts.subjectKey, input.subjectId);
+  if (input.subjectId !== undefined) rec.subject = subjectHash(opts, input.subjectId);
   if (input.tenant !== undefined) rec.tenant = input.tenant;
   if (input.route !== undefined) rec.route = input.route;
   if (input.interaction !== undefined) rec.interaction = input.interaction;

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ChainTail } from './chain.js';
+import { type ChainTail, recordJson } from './chain.js';
 import type { Checkpoint } from './checkpoint.js';
 import { EvidenceError } from './errors.js';
 import { planPurge } from './purge-plan.js';
@@ -123,7 +123,7 @@ export class SqliteStore implements ReadableStore {
             r.subject ?? null,
             r.tenant ?? null,
             expiresAt(r.time, r.retention),
-            JSON.stringify(r),
+            recordJson(r),
           );
         for (const c of checkpoints) this.insertCheckpoint.run(c.stream, c.seq, JSON.stringify(c));
       });
