@@ -4,10 +4,11 @@
  * still resolves inside the bundle; `entry` names the policy directory within it.
  */
 import { execFileSync } from 'node:child_process';
+import type { Stats } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { BundleError } from './errors.js';
+import { extendsOfText } from './policy-view.js';
 
 /** Files larger than this are refused (a bundle is policy, not a data set). */
 export const MAX_SOURCE_FILE_BYTES = 16 * 1024 * 1024;
@@ -40,19 +41,6 @@ async function walk(dir: string, out: string[]): Promise<void> {
   }
 }
 
-function extendsOf(text: string): string | undefined {
-  try {
-    for (const doc of parseAllDocuments(text)) {
-      if ('errors' in doc && doc.errors.length > 0) continue;
-      const data = doc.toJS() as Record<string, unknown> | null;
-      if (data && data.kind === 'Policy' && typeof data.extends === 'string') return data.extends;
-    }
-  } catch {
-    // unparsable files are reported by the policy loader
-  }
-  return undefined;
-}
-
 function commonAncestor(dirs: string[]): string {
   let root = dirs[0] as string;
   for (const d of dirs.slice(1))
@@ -66,7 +54,7 @@ export async function collectSourceFiles(dir: string): Promise<CollectedSources>
   const byLayer = new Map<string, string[]>();
   let next: string | undefined = resolve(dir);
   while (next && !layers.includes(next)) {
-    const st = await lstat(next).catch(() => undefined);
+    const st: Stats | undefined = await lstat(next).catch(() => undefined);
     if (!st?.isDirectory())
       throw new BundleError('bundle/not-found', `policy directory ${next} does not exist`);
     layers.push(next);
@@ -74,10 +62,10 @@ export async function collectSourceFiles(dir: string): Promise<CollectedSources>
     await walk(next, found);
     byLayer.set(next, found);
     let ext: string | undefined;
-    for (const f of found.filter((p) => /\.ya?ml$/.test(p))) ext ??= extendsOf(await readFile(f, 'utf8'));
-    next = ext === undefined ? undefined : resolve(next, ext);
+    for (const f of found.filter((p) => /\.ya?ml$/.test(p))) ext ??= extendsOfText(await readFile(f, 'utf8'));
+    next = ext === undefined ? undefined : resolve(st.isFile() ? dirname(next) : next, ext);
   }
-  const root = commonAncestor(layers);
+  const root = commonAncestor(layers.map((l, i) => (i > 0 && byLayer.get(l)?.[0] === l ? dirname(l) : l)));
   const seen = new Set<string>();
   const files: CollectedSources['files'] = [];
   for (const layer of layers)

@@ -169,6 +169,20 @@ export function readPolicyView(files: { path: string; text: string }[]): PolicyV
   return view;
 }
 
+/** The `extends:` of the first policy document in a YAML text, if any. */
+export function extendsOfText(text: string): string | undefined {
+  try {
+    for (const doc of parseAllDocuments(text)) {
+      if ('errors' in doc && doc.errors.length > 0) continue;
+      const data = doc.toJS() as unknown;
+      if (isRecord(data) && data.kind === 'Policy' && typeof data.extends === 'string') return data.extends;
+    }
+  } catch {
+    // unparsable files are reported by the policy loader
+  }
+  return undefined;
+}
+
 /** True when a risk class is in the top half of the declared classes (high, critical by default). */
 export function isHighRisk(view: Pick<PolicyView, 'riskClasses'>, risk: string | undefined): boolean {
   if (!risk) return false;
