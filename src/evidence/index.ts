@@ -30,6 +30,10 @@ export { JsonlStore } from './jsonl-store.js';
 /** Sinks. */
 export { MemorySink } from './memory-sink.js';
 export { MemoryStore } from './memory-store.js';
+export type { PostgresSinkOptions } from './postgres-sink.js';
+export { PostgresSink } from './postgres-sink.js';
+export type { PostgresStoreOptions } from './postgres-store.js';
+export { PostgresStore } from './postgres-store.js';
 export type { BuildRecordOptions, DecisionRecord, Redactor, UnchainedRecord } from './record.js';
 /** The record format. */
 export { buildRecord, GENESIS_HASH, RECORD_VERSION } from './record.js';

@@ -109,6 +109,11 @@ export function buildRecord(input: DecisionRecordInput, opts: BuildRecordOptions
       'evidence/invalid-record',
       'a decision record needs a decision with an id and a point',
     );
+  if (input.time !== undefined && (typeof input.time !== 'string' || Number.isNaN(Date.parse(input.time))))
+    throw new EvidenceError(
+      'evidence/invalid-record',
+      `record time "${String(input.time)}" is not an RFC 3339 time`,
+    );
   const rec: UnchainedRecord = {
     v: RECORD_VERSION,
     id: d.decisionId,

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   JsonlSink,
   JsonlStore,
@@ -9,6 +9,8 @@ import {
   loadSigner,
   MemorySink,
   MemoryStore,
+  PostgresSink,
+  PostgresStore,
   type ReadableStore,
   SqliteSink,
   SqliteStore,
@@ -16,6 +18,12 @@ import {
   verifyStore,
 } from '../../src/evidence/index.js';
 import { makeInput } from './make-input.js';
+import { dropSchemas, PG_URL, pgAvailable, uniqueSchema } from './pg-probe.js';
+
+const hasPg = await pgAvailable();
+const schemas: string[] = [];
+afterAll(() => dropSchemas(schemas));
+const pgSchema = uniqueSchema('purge');
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -37,6 +45,14 @@ const cases = [
     store: (dir: string): ReadableStore => new JsonlStore({ path: join(dir, 'evidence.jsonl') }),
   },
 ];
+if (hasPg || process.env.CI === 'true') {
+  schemas.push(pgSchema);
+  cases.push({
+    name: 'postgres',
+    sink: (dir: string) => new PostgresSink({ connection: PG_URL, schema: pgSchema, keyDir: dir }),
+    store: (): ReadableStore => new PostgresStore({ connection: PG_URL, schema: pgSchema }),
+  });
+}
 
 describe.each(cases)('purge ($name)', ({ sink: makeSink, store: makeStore }) => {
   it('removes expired records, keeps the rest, and the chain still verifies with the signed purge checkpoint', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   type ChainedSink,
   GENESIS_HASH,
@@ -13,12 +13,23 @@ import {
   MemorySink,
   MemoryStore,
   openDefaultSink,
+  PostgresSink,
+  PostgresStore,
   type ReadableStore,
   SqliteSink,
   SqliteStore,
   verifyStore,
 } from '../../src/evidence/index.js';
 import { makeInput } from './make-input.js';
+import { dropSchemas, PG_URL, pgAvailable, uniqueSchema } from './pg-probe.js';
+
+const hasPg = await pgAvailable();
+const schemas: string[] = [];
+afterAll(() => dropSchemas(schemas));
+
+it.runIf(!hasPg && process.env.CI === 'true')('PostgreSQL is reachable in CI', () => {
+  throw new Error(`PostgreSQL at ${PG_URL} is required when CI=true`);
+});
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -71,6 +82,20 @@ const cases: Case[] = [
     },
   },
 ];
+if (hasPg || process.env.CI === 'true')
+  cases.push({
+    name: 'postgres',
+    make: (dir) => {
+      const schema = uniqueSchema('sink');
+      schemas.push(schema);
+      const opts = { connection: PG_URL, schema, keyDir: dir };
+      return {
+        sink: new PostgresSink(opts),
+        reopen: () => new PostgresSink(opts),
+        read: () => new PostgresStore(opts),
+      };
+    },
+  });
 
 describe.each(cases)('$name sink', ({ make }) => {
   it('writes chained records that verify, and continues the chain after reopening', async () => {

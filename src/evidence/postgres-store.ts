@@ -1,0 +1,359 @@
+/**
+ * PostgreSQL store: a table partitioned by month on `time`, partitions created on demand, batched
+ * inserts through `unnest` (one statement per group commit, any number of rows), migrations applied
+ * on open. Acknowledged once the server committed (synchronous_commit as configured on the server).
+ */
+import pg from 'pg';
+import { type ChainTail, recordJson } from './chain.js';
+import type { Checkpoint } from './checkpoint.js';
+import { EvidenceError } from './errors.js';
+import { planPurge } from './purge-plan.js';
+import type { DecisionRecord } from './record.js';
+import { expiresAt } from './retention.js';
+import type { PurgeResult, ReadableStore, RecordFilter, StoredLink } from './store.js';
+
+/** Options of {@link PostgresStore}. */
+export interface PostgresStoreOptions {
+  /** A connection string (`postgres://user@host:5432/db`) or a `pg` pool configuration. */
+  connection: string | pg.PoolConfig;
+  /** Schema holding the tables (created when absent). Default `rampart`. */
+  schema?: string;
+}
+
+const MIGRATIONS: ((s: string) => string)[] = [
+  (s) => `
+    CREATE TABLE IF NOT EXISTS ${s}.decision_records (
+      pos bigserial NOT NULL,
+      stream text NOT NULL,
+      seq bigint NOT NULL,
+      prev text NOT NULL,
+      hash text NOT NULL,
+      id text NOT NULL,
+      time timestamptz NOT NULL,
+      point text NOT NULL,
+      outcome text NOT NULL,
+      route text,
+      interaction text,
+      subject text,
+      tenant text,
+      rules jsonb NOT NULL,
+      expires_at timestamptz,
+      body text,
+      PRIMARY KEY (stream, seq, time)
+    ) PARTITION BY RANGE (time);
+    CREATE INDEX IF NOT EXISTS decision_records_time ON ${s}.decision_records (time);
+    CREATE INDEX IF NOT EXISTS decision_records_interaction ON ${s}.decision_records (interaction) WHERE interaction IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS decision_records_expires ON ${s}.decision_records (expires_at) WHERE expires_at IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS ${s}.evidence_checkpoints (
+      pos bigserial PRIMARY KEY,
+      stream text NOT NULL,
+      seq bigint NOT NULL,
+      body text NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS evidence_checkpoints_stream ON ${s}.evidence_checkpoints (stream, pos);`,
+];
+
+function monthStart(ms: number): Date {
+  const d = new Date(ms);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+}
+
+/** A {@link ReadableStore} in PostgreSQL. */
+export class PostgresStore implements ReadableStore {
+  readonly description: string;
+  private pool: pg.Pool | null = null;
+  private readonly schema: string;
+  private readonly partitions = new Set<string>();
+
+  constructor(private readonly opts: PostgresStoreOptions) {
+    this.schema = opts.schema ?? 'rampart';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema))
+      throw new EvidenceError('evidence/bad-config', `invalid PostgreSQL schema name "${this.schema}"`);
+    const where =
+      typeof opts.connection === 'string'
+        ? opts.connection.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@')
+        : `${opts.connection.host ?? 'localhost'}:${opts.connection.port ?? 5432}/${opts.connection.database ?? ''}`;
+    this.description = `postgres:${where}#${this.schema}`;
+  }
+
+  private get s(): string {
+    return `"${this.schema}"`;
+  }
+
+  private db(): pg.Pool {
+    if (!this.pool) throw new EvidenceError('evidence/not-open', `${this.description} is not open`);
+    return this.pool;
+  }
+
+  async open(): Promise<void> {
+    if (this.pool) return;
+    const config =
+      typeof this.opts.connection === 'string'
+        ? { connectionString: this.opts.connection }
+        : this.opts.connection;
+    const pool = new pg.Pool({ max: 4, connectionTimeoutMillis: 5000, ...config });
+    // An idle client losing its connection must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    try {
+      const c = await pool.connect();
+      try {
+        await c.query('SELECT pg_advisory_lock(hashtext($1))', [`rampart-evidence-migrate:${this.schema}`]);
+        await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.s}`);
+        await c.query(
+          `CREATE TABLE IF NOT EXISTS ${this.s}.evidence_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+        );
+        const done = await c.query<{ v: number | null }>(
+          `SELECT max(version) AS v FROM ${this.s}.evidence_migrations`,
+        );
+        for (let v = done.rows[0]?.v ?? 0; v < MIGRATIONS.length; v++) {
+          await c.query('BEGIN');
+          await c.query(MIGRATIONS[v]!(this.s));
+          await c.query(`INSERT INTO ${this.s}.evidence_migrations (version) VALUES ($1)`, [v + 1]);
+          await c.query('COMMIT');
+        }
+      } finally {
+        await c
+          .query('SELECT pg_advisory_unlock(hashtext($1))', [`rampart-evidence-migrate:${this.schema}`])
+          .catch(() => undefined);
+        c.release();
+      }
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw new EvidenceError(
+        'evidence/store-unavailable',
+        `cannot open ${this.description}: ${e instanceof Error ? e.message : String(e)}`,
+        this.description,
+      );
+    }
+    this.pool = pool;
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.end();
+  }
+
+  /** Creates the monthly partitions the batch needs. */
+  private async ensurePartitions(records: DecisionRecord[]): Promise<void> {
+    const months = new Set<number>();
+    for (const r of records) months.add(monthStart(Date.parse(r.time)).getTime());
+    for (const m of months) {
+      const from = new Date(m);
+      const name = `decision_records_${from.getUTCFullYear()}_${String(from.getUTCMonth() + 1).padStart(2, '0')}`;
+      if (this.partitions.has(name)) continue;
+      const to = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
+      await this.db()
+        .query(
+          `CREATE TABLE IF NOT EXISTS ${this.s}."${name}" PARTITION OF ${this.s}.decision_records
+           FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`,
+        )
+        .catch((e: { code?: string }) => {
+          // Two writers racing to create the same partition: the loser sees a duplicate.
+          if (e.code !== '42P07' && e.code !== '23505') throw e;
+        });
+      this.partitions.add(name);
+    }
+  }
+
+  async tail(stream: string): Promise<ChainTail | null> {
+    const res = await this.db().query<{ seq: string; hash: string }>(
+      `SELECT seq, hash FROM ${this.s}.decision_records WHERE stream = $1 ORDER BY seq DESC LIMIT 1`,
+      [stream],
+    );
+    const row = res.rows[0];
+    return row ? { seq: Number(row.seq), hash: row.hash } : null;
+  }
+
+  async append(records: DecisionRecord[], checkpoints: Checkpoint[]): Promise<void> {
+    if (records.length > 0) await this.ensurePartitions(records);
+    const n = records.length;
+    const cols = {
+      stream: new Array<string>(n),
+      seq: new Array<number>(n),
+      prev: new Array<string>(n),
+      hash: new Array<string>(n),
+      id: new Array<string>(n),
+      time: new Array<string>(n),
+      point: new Array<string>(n),
+      outcome: new Array<string>(n),
+      route: new Array<string | null>(n),
+      interaction: new Array<string | null>(n),
+      subject: new Array<string | null>(n),
+      tenant: new Array<string | null>(n),
+      rules: new Array<string>(n),
+      expires: new Array<string | null>(n),
+      body: new Array<string>(n),
+    };
+    for (let i = 0; i < n; i++) {
+      const r = records[i]!;
+      cols.stream[i] = r.stream;
+      cols.seq[i] = r.seq;
+      cols.prev[i] = r.prev;
+      cols.hash[i] = r.hash;
+      cols.id[i] = r.id;
+      cols.time[i] = r.time;
+      cols.point[i] = r.point;
+      cols.outcome[i] = r.outcome;
+      cols.route[i] = r.route ?? null;
+      cols.interaction[i] = r.interaction ?? null;
+      cols.subject[i] = r.subject ?? null;
+      cols.tenant[i] = r.tenant ?? null;
+      cols.rules[i] = JSON.stringify(r.rules);
+      const exp = expiresAt(r.time, r.retention);
+      cols.expires[i] = exp === null ? null : new Date(exp).toISOString();
+      cols.body[i] = recordJson(r);
+    }
+    const insertRecords = `INSERT INTO ${this.s}.decision_records
+        (stream, seq, prev, hash, id, time, point, outcome, route, interaction, subject, tenant, rules, expires_at, body)
+      SELECT s, q, p, h, i, t, pt, o, rt, it, sb, tn, rl::jsonb, ex, b
+        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
+                    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[])
+          AS u(s, q, p, h, i, t, pt, o, rt, it, sb, tn, rl, ex, b)
+        ORDER BY q
+      ON CONFLICT DO NOTHING`;
+    const params = Object.values(cols);
+    if (checkpoints.length === 0) {
+      if (n > 0) await this.db().query(insertRecords, params);
+      return;
+    }
+    const c = await this.db().connect();
+    try {
+      await c.query('BEGIN');
+      if (n > 0) await c.query(insertRecords, params);
+      await c.query(
+        `INSERT INTO ${this.s}.evidence_checkpoints (stream, seq, body) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])`,
+        [
+          checkpoints.map((x) => x.stream),
+          checkpoints.map((x) => x.seq),
+          checkpoints.map((x) => JSON.stringify(x)),
+        ],
+      );
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  async select(f: RecordFilter): Promise<DecisionRecord[]> {
+    const where: string[] = ['body IS NOT NULL'];
+    const args: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      args.push(v);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (f.since) add('time >= ?', f.since.toISOString());
+    if (f.until) add('time < ?', f.until.toISOString());
+    if (f.point !== undefined) add('point = ?', f.point);
+    if (f.outcome !== undefined) add('outcome = ?', f.outcome);
+    if (f.route !== undefined) add('route = ?', f.route);
+    if (f.interaction !== undefined) add('interaction = ?', f.interaction);
+    if (f.subject !== undefined) add('subject = ?', f.subject);
+    if (f.tenant !== undefined) add('tenant = ?', f.tenant);
+    if (f.stream !== undefined) add('stream = ?', f.stream);
+    if (f.rule !== undefined) add('rules @> jsonb_build_array(?::text)', f.rule);
+    const dir = f.order === 'desc' ? 'DESC' : 'ASC';
+    let sql = `SELECT body FROM ${this.s}.decision_records WHERE ${where.join(' AND ')} ORDER BY time ${dir}, seq ${dir}`;
+    if (f.limit !== undefined) {
+      args.push(f.limit);
+      sql += ` LIMIT $${args.length}`;
+    }
+    const res = await this.db().query<{ body: string }>(sql, args);
+    return res.rows.map((r) => JSON.parse(r.body) as DecisionRecord);
+  }
+
+  async streams(): Promise<string[]> {
+    const res = await this.db().query<{ stream: string }>(
+      `SELECT DISTINCT stream FROM ${this.s}.decision_records UNION SELECT DISTINCT stream FROM ${this.s}.evidence_checkpoints`,
+    );
+    return res.rows.map((r) => r.stream);
+  }
+
+  async links(stream: string): Promise<StoredLink[]> {
+    const res = await this.db().query<{ seq: string; prev: string; hash: string; body: string | null }>(
+      `SELECT seq, prev, hash, body FROM ${this.s}.decision_records WHERE stream = $1 ORDER BY pos`,
+      [stream],
+    );
+    return res.rows.map((r) => ({
+      stream,
+      seq: Number(r.seq),
+      prev: r.prev,
+      hash: r.hash,
+      record: r.body === null ? null : (JSON.parse(r.body) as DecisionRecord),
+    }));
+  }
+
+  async checkpoints(stream: string): Promise<Checkpoint[]> {
+    const res = await this.db().query<{ body: string }>(
+      `SELECT body FROM ${this.s}.evidence_checkpoints WHERE stream = $1 ORDER BY pos`,
+      [stream],
+    );
+    return res.rows.map((r) => JSON.parse(r.body) as Checkpoint);
+  }
+
+  async purge(
+    now: Date,
+    sign: (b: Omit<Checkpoint, 'keyId' | 'signature'>) => Checkpoint,
+  ): Promise<PurgeResult> {
+    const result: PurgeResult = { purged: 0, checkpoints: [] };
+    const streams = await this.db().query<{ stream: string }>(
+      `SELECT DISTINCT stream FROM ${this.s}.decision_records WHERE expires_at <= $1 AND body IS NOT NULL`,
+      [now.toISOString()],
+    );
+    for (const { stream } of streams.rows) {
+      const rows = await this.db().query<{
+        seq: string;
+        hash: string;
+        removed: boolean;
+        expires: string | null;
+      }>(
+        `SELECT seq, hash, body IS NULL AS removed, (extract(epoch from expires_at) * 1000)::bigint AS expires
+           FROM ${this.s}.decision_records WHERE stream = $1 ORDER BY pos`,
+        [stream],
+      );
+      const plan = planPurge(
+        stream,
+        rows.rows.map((r) => ({
+          seq: Number(r.seq),
+          hash: r.hash,
+          removed: r.removed,
+          expiresMs: r.expires === null ? null : Number(r.expires),
+        })),
+        now,
+      );
+      if (!plan.checkpoint) continue;
+      const cp = sign(plan.checkpoint);
+      const c = await this.db().connect();
+      try {
+        await c.query('BEGIN');
+        await c.query(
+          `UPDATE ${this.s}.decision_records SET body = NULL, subject = NULL, interaction = NULL
+             WHERE stream = $1 AND seq = ANY($2::bigint[])`,
+          [stream, plan.expire],
+        );
+        if (plan.dropThrough !== null)
+          await c.query(`DELETE FROM ${this.s}.decision_records WHERE stream = $1 AND seq <= $2`, [
+            stream,
+            plan.dropThrough,
+          ]);
+        await c.query(`INSERT INTO ${this.s}.evidence_checkpoints (stream, seq, body) VALUES ($1, $2, $3)`, [
+          cp.stream,
+          cp.seq,
+          JSON.stringify(cp),
+        ]);
+        await c.query('COMMIT');
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        c.release();
+      }
+      result.purged += plan.expire.length;
+      result.checkpoints.push(cp);
+    }
+    return result;
+  }
+}
