@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
+  type ChainedSink,
   JsonlSink,
   JsonlStore,
   loadPublicKey,
@@ -33,7 +34,7 @@ afterEach(() => {
 const base = Date.UTC(2026, 10, 1);
 const at = (day: number) => new Date(base + day * 86_400_000).toISOString();
 
-const cases = [
+const cases: { name: string; sink: (dir: string) => ChainedSink; store: (dir: string) => ReadableStore }[] = [
   {
     name: 'sqlite',
     sink: (dir: string) => new SqliteSink({ path: join(dir, 'evidence.db') }),
