@@ -9,7 +9,7 @@ import { type Measurement, measureAsync, measureSync } from './measure.js';
 import { casbinEngine } from './peers/casbin.js';
 import { cedarPlain, cedarPreparsed } from './peers/cedar.js';
 import { type CerbosServer, cerbosEngine, cerbosKind, startCerbos } from './peers/cerbos.js';
-import { loadRampart, rampartEngine } from './peers/rampart.js';
+import { rampartEngine } from './peers/rampart.js';
 import type { AsyncEngine, SyncEngine } from './peers/types.js';
 import {
   type BenchRequest,
@@ -94,10 +94,6 @@ function round(x: number, digits: number): number {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const rampart = await loadRampart();
-  if (typeof rampart === 'string') {
-    if (!skip.has('rampart')) throw new Error(`${rampart} (pass --skip=rampart to benchmark only the peers)`);
-  }
   const rulesBySize = new Map(SIZES.map((n) => [n, generateRules(n)]));
   let cerbos: CerbosServer | undefined;
   if (!skip.has('cerbos')) {
@@ -107,10 +103,7 @@ async function main(): Promise<void> {
     {
       name: 'rampart',
       note: 'in process; parsePolicyFiles → compilePolicy once, decide(compiled, "tool", request) per call',
-      build: async (rules) => {
-        if (typeof rampart === 'string') throw new Error(rampart);
-        return rampartEngine(rampart, rules);
-      },
+      build: async (rules) => rampartEngine(rules),
     },
     {
       name: 'cedar-wasm (preparsed)',

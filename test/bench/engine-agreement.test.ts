@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { casbinEngine } from '../../bench/engine/peers/casbin.js';
 import { cedarPlain, cedarPreparsed } from '../../bench/engine/peers/cedar.js';
+import { rampartEngine, rampartPolicyYaml } from '../../bench/engine/peers/rampart.js';
 import type { SyncEngine } from '../../bench/engine/peers/types.js';
 import { expectedDecision, generateRequests, generateRules } from '../../bench/engine/scenario.js';
 
 const engines: { name: string; build: (rules: ReturnType<typeof generateRules>) => Promise<SyncEngine> }[] = [
+  { name: 'rampart', build: async (rules) => rampartEngine(rules) },
   { name: 'cedar-wasm (preparsed)', build: cedarPreparsed },
   { name: 'cedar-wasm (isAuthorized)', build: cedarPlain },
   { name: 'casbin', build: casbinEngine },
@@ -35,6 +37,23 @@ describe('engine benchmark scenario', () => {
     expect(req).toBeDefined();
     if (!req) return;
     expect(expectedDecision(byTool, { ...req, tool: { ...req.tool, name: 'claims.unknown' } })).toBe(false);
+  });
+});
+
+describe('rampart side of the scenario', () => {
+  it('writes one declared tool and one rule per generated rule', () => {
+    const yaml = rampartPolicyYaml(generateRules(3));
+    expect(yaml.match(/^ {2}claims\.op_\d+:$/gm)).toHaveLength(3);
+    expect(yaml.match(/^ {2}- id: r\d+$/gm)).toHaveLength(3);
+  });
+
+  it('denies a tool the policy does not declare', async () => {
+    const rules = generateRules(10);
+    const engine = await engines[0]?.build(rules);
+    const [req] = generateRequests(rules, 1, 1);
+    if (!engine || !req) throw new Error('setup');
+    const unknown = { ...req, tool: { ...req.tool, name: 'claims.unknown' } };
+    expect(engine.decide(engine.prepare(unknown))).toBe(false);
   });
 });
 

@@ -1,4 +1,7 @@
 // Rampart, in process: the generated policy as YAML, through the public parse → compile → decide path.
+import RE2 from 're2';
+import { compilePolicy, decide, type RegexEngine } from '../../../src/engine/index.js';
+import { type DecisionRequest, parsePolicyFiles } from '../../../src/policy/index.js';
 import type { BenchRequest, BenchRule } from '../scenario.js';
 import type { SyncEngine } from './types.js';
 
@@ -33,42 +36,20 @@ export function rampartPolicyYaml(rules: BenchRule[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-// Loaded by path at run time so the peers can be benchmarked while the engine is still being written.
-const policyModule = '../../../src/policy/index.js';
-const engineModule = '../../../src/engine/index.js';
-
-interface RampartApi {
-  parsePolicyFiles(files: { path: string; text: string }[]): unknown;
-  compilePolicy(source: unknown): unknown;
-  decide(compiled: unknown, point: 'tool', request: unknown): { effect: string; errors?: unknown[] };
-}
-
-/** Loads Rampart's engine, or explains why it is not there yet. */
-export async function loadRampart(): Promise<RampartApi | string> {
-  try {
-    const policy = (await import(policyModule)) as Pick<RampartApi, 'parsePolicyFiles'>;
-    const engine = (await import(engineModule)) as Pick<RampartApi, 'compilePolicy' | 'decide'>;
-    return {
-      parsePolicyFiles: policy.parsePolicyFiles,
-      compilePolicy: engine.compilePolicy,
-      decide: engine.decide,
-    };
-  } catch (e) {
-    return `Rampart engine not loadable: ${(e as Error).message}`;
-  }
-}
+// The same linear-time engine the outer rings hand the compiler (loadPolicy supplies RE2); Ajv needs
+// one even for schemas without `pattern`.
+const re2: RegexEngine = (source, flags) => new RE2(source, flags?.replace(/[^imsu]/g, '') || 'u');
 
 /** Rampart with the rules compiled once. */
-export function rampartEngine(api: RampartApi, rules: BenchRule[]): SyncEngine {
-  const source = api.parsePolicyFiles([{ path: 'gen.yaml', text: rampartPolicyYaml(rules) }]);
-  const compiled = api.compilePolicy(source);
+export function rampartEngine(rules: BenchRule[]): SyncEngine {
+  const source = parsePolicyFiles([{ path: 'gen.yaml', text: rampartPolicyYaml(rules) }]);
+  const compiled = compilePolicy(source, { regex: re2 });
   return {
     kind: 'sync',
     prepare: (req: BenchRequest) => req,
     decide: (req) => {
-      const d = api.decide(compiled, 'tool', req);
-      if (d.errors && d.errors.length > 0)
-        throw new Error(`rampart decision errors: ${JSON.stringify(d.errors)}`);
+      const d = decide(compiled, 'tool', req as DecisionRequest);
+      if (d.errors.length > 0) throw new Error(`rampart decision errors: ${JSON.stringify(d.errors)}`);
       return d.effect === 'allow';
     },
   };
