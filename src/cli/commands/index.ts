@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerBuild } from './build.js';
 import { registerKeys } from './keys.js';
 import { registerSign } from './sign.js';
+import { registerTest } from './test.js';
 import { registerVerify } from './verify.js';
 
 /** A function that adds one subcommand to the program. */
@@ -14,4 +15,5 @@ export const commandRegistrations: RegisterCommand[] = [
   registerKeys,
   registerSign,
   registerVerify,
+  registerTest,
 ];
