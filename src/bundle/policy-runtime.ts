@@ -1,0 +1,209 @@
+/**
+ * The active policy of a running process, with hot reload. Every candidate bundle is parsed,
+ * verified against trusted governance and compiled before one reference swap makes it active, so a
+ * decision always sees one whole policy. A bad candidate leaves the last-known-good policy active
+ * and raises a `rejected` event; with no good bundle at all the safe baseline is active.
+ */
+import { EventEmitter } from 'node:events';
+import type { CompiledPolicy } from '../engine/compiled-policy.js';
+import type { ActivationEntry, ActivationHistory } from './activation-history.js';
+import { type Bundle, parseBundle } from './bundle-format.js';
+import { compileBundle } from './bundle-policy.js';
+import { isBundleError } from './errors.js';
+import type { Governance } from './governance.js';
+import { compiledSafeBaseline, SAFE_BASELINE_DIGEST } from './safe-baseline.js';
+import { verifyBundle } from './verify-bundle.js';
+
+/** The format tag of a document that deliberately selects the safe baseline (written by `rampart rollback --to safe-baseline`). */
+export const SAFE_BASELINE_MARKER = 'rampart.safe-baseline/v1';
+
+/** The policy decisions are made with right now. */
+export interface ActivePolicy {
+  kind: 'bundle' | 'safe-baseline';
+  compiled: CompiledPolicy;
+  name: string;
+  version: string;
+  digest: string;
+  bundle?: Bundle;
+  activatedAt: string;
+}
+
+/** Who offers a candidate and why; recorded in the history. */
+export interface OfferMeta {
+  source: string;
+  actor?: string;
+  reason?: string;
+  action?: 'activate' | 'rollback';
+}
+
+/** Outcome of offering a candidate. */
+export type OfferResult =
+  | { status: 'activated'; active: ActivePolicy }
+  | { status: 'unchanged'; active: ActivePolicy }
+  | { status: 'rejected'; active: ActivePolicy; error: { code: string; message: string } };
+
+/** The error signal: a candidate was refused and `active` stayed in force. */
+export interface RejectedEvent {
+  source: string;
+  error: { code: string; message: string };
+  active: ActivePolicy;
+}
+
+/** Options of a runtime. */
+export interface PolicyRuntimeOptions {
+  governance: Governance;
+  /** Compiles a verified bundle; defaults to `compileBundle` (default detectors, RE2). */
+  compile?: (bundle: Bundle) => CompiledPolicy;
+  history?: ActivationHistory;
+  now?: () => Date;
+  /** Actor recorded when an offer names none (e.g. the service's name). */
+  actor?: string;
+}
+
+/** Typed events of the runtime. */
+export interface PolicyRuntimeEvents {
+  activated: [active: ActivePolicy, previous: ActivePolicy];
+  rejected: [event: RejectedEvent];
+}
+
+/** Holds the active policy; see the file comment. */
+export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
+  private active: ActivePolicy;
+  private readonly options: PolicyRuntimeOptions;
+  /** Refused candidates since start (exported as a metric by the server). */
+  rejections = 0;
+  lastError: { code: string; message: string } | undefined;
+
+  constructor(options: PolicyRuntimeOptions) {
+    super();
+    this.options = options;
+    this.active = this.safeBaseline();
+  }
+
+  /** The policy in force; read it once per decision. */
+  current(): ActivePolicy {
+    return this.active;
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private safeBaseline(): ActivePolicy {
+    const compiled = compiledSafeBaseline();
+    return {
+      kind: 'safe-baseline',
+      compiled,
+      name: compiled.name,
+      version: compiled.version,
+      digest: SAFE_BASELINE_DIGEST,
+      activatedAt: this.now().toISOString(),
+    };
+  }
+
+  private async record(
+    entry: Omit<ActivationEntry, 'at' | 'actor' | 'reason'>,
+    meta: OfferMeta,
+  ): Promise<void> {
+    await this.options.history?.append({
+      at: this.now().toISOString(),
+      actor: meta.actor ?? this.options.actor ?? 'rampart',
+      reason: meta.reason ?? '',
+      ...entry,
+    });
+  }
+
+  private swap(next: ActivePolicy): void {
+    const previous = this.active;
+    this.active = next;
+    this.emit('activated', next, previous);
+  }
+
+  /** Deliberately activates the safe baseline (rollback to safe-baseline). */
+  async activateSafeBaseline(meta: OfferMeta): Promise<OfferResult> {
+    const next = this.safeBaseline();
+    this.swap(next);
+    await this.record(
+      {
+        action: meta.action ?? 'rollback',
+        name: next.name,
+        version: next.version,
+        digest: next.digest,
+        source: meta.source,
+      },
+      meta,
+    );
+    return { status: 'activated', active: next };
+  }
+
+  /**
+   * Offers candidate bytes. Verified and compiled before activation; on any failure the current
+   * policy stays and a `rejected` event fires. Offering the active digest again is a no-op.
+   */
+  async offer(data: string | Uint8Array, meta: OfferMeta): Promise<OfferResult> {
+    let bundle: Bundle;
+    let compiled: CompiledPolicy;
+    try {
+      if (isSafeBaselineMarker(data)) return await this.activateSafeBaseline(meta);
+      bundle = parseBundle(data);
+      if (bundle.digest === this.active.digest) return { status: 'unchanged', active: this.active };
+      const parent = this.active.bundle?.digest === bundle.manifest.parent ? this.active.bundle : undefined;
+      verifyBundle(bundle, { governance: this.options.governance, ...(parent ? { parent } : {}) });
+      compiled = (this.options.compile ?? compileBundle)(bundle);
+    } catch (error) {
+      const info = errorInfo(error);
+      this.rejections++;
+      this.lastError = info;
+      await this.record(
+        { action: 'reject', name: '', version: '', digest: '', source: meta.source, error: info },
+        meta,
+      ).catch(() => undefined);
+      this.emit('rejected', { source: meta.source, error: info, active: this.active });
+      return { status: 'rejected', active: this.active, error: info };
+    }
+    const next: ActivePolicy = {
+      kind: 'bundle',
+      compiled,
+      name: bundle.manifest.name,
+      version: bundle.manifest.version,
+      digest: bundle.digest,
+      bundle,
+      activatedAt: this.now().toISOString(),
+    };
+    this.swap(next);
+    await this.record(
+      {
+        action: meta.action ?? 'activate',
+        name: next.name,
+        version: next.version,
+        digest: next.digest,
+        source: meta.source,
+      },
+      meta,
+    );
+    return { status: 'activated', active: next };
+  }
+}
+
+function errorInfo(error: unknown): { code: string; message: string } {
+  if (isBundleError(error)) return { code: error.code, message: error.message };
+  const code = (error as { code?: unknown })?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: typeof code === 'string' ? code : 'bundle/invalid-policy', message };
+}
+
+/** True when the bytes are the deliberate safe-baseline marker document. */
+export function isSafeBaselineMarker(data: string | Uint8Array): boolean {
+  const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
+  if (text.length > 4096 || !text.includes(SAFE_BASELINE_MARKER)) return false;
+  try {
+    return (JSON.parse(text) as { format?: unknown }).format === SAFE_BASELINE_MARKER;
+  } catch {
+    return false;
+  }
+}
+
+/** The marker document that selects the safe baseline. */
+export function safeBaselineMarker(reason: string, at: Date): string {
+  return `${JSON.stringify({ format: SAFE_BASELINE_MARKER, reason, at: at.toISOString() }, null, 2)}\n`;
+}
