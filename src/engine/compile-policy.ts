@@ -36,7 +36,10 @@ const RAW_FIELDS = ['input.text', 'input.attachments', 'output.text', 'tool.args
 /** Compiles a loaded policy; throws `PolicyLoadError` with every diagnostic on failure. */
 export function compilePolicy(source: PolicySource, options: CompileOptions = {}): CompiledPolicy {
   const doc = source.document;
-  const diagnostics: PolicyDiagnostic[] = [];
+  const diagnostics: PolicyDiagnostic[] = [
+    ...(source.diagnostics ?? []),
+    ...(source.baseline?.diagnostics ?? []).filter((d) => d.severity === 'error'),
+  ];
   const detectorNames = [...doc.detectors.keys()];
   const checkers = new Map<Point, ReturnType<typeof checkingEnvironment>>();
   const checkerFor = (point: Point) => {
@@ -166,6 +169,7 @@ export function compilePolicy(source: PolicySource, options: CompileOptions = {}
     })),
     rules,
     source,
+    warnings: diagnostics.filter((d) => d.severity === 'warning'),
     internal: { points: buildIndex(rules, toolNames), params, detectorInstances, usesNow },
   });
 }
@@ -297,6 +301,17 @@ function celDiagnostic(spec: RuleSpec, error: CelError, detectorNames: string[])
     const pointOf = POINTS.find(
       (p) => p !== spec.point && (p === word || (p === 'persist' && word === 'record')),
     );
+    if (word === 'findings') {
+      const why = TEXT_POINTS.has(spec.point)
+        ? 'declare a detector under `detectors:` first'
+        : 'findings exist only at the input, tool and output points';
+      return diag(
+        loc,
+        'cel/unknown-variable',
+        `\`findings\` is not available at the \`${spec.point}\` point`,
+        why,
+      );
+    }
     const hint = pointOf
       ? `\`${word}\` exists only at the \`${pointOf}\` point`
       : (didYouMean(word, vars) ?? `available here: ${vars.join(', ')}`);

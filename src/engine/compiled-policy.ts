@@ -3,6 +3,7 @@
  * discriminators they test. Built by `compilePolicy`, read by `decide`; immutable after compile.
  */
 import type { Detector, DetectorConfig } from '../policy/detector-contract.js';
+import type { PolicyDiagnostic } from '../policy/errors.js';
 import type { MessageDefaults, PolicySource } from '../policy/policy-document.js';
 import type { Effect, Obligation, Point } from '../policy/types.js';
 import type { SourceLocation } from '../policy/yaml-source.js';
@@ -80,6 +81,8 @@ export interface CompiledPolicy {
   readonly guardrails: readonly GuardrailInfo[];
   readonly rules: readonly CompiledRule[];
   readonly source: PolicySource;
+  /** Non-fatal diagnostics (e.g. unused deviations). */
+  readonly warnings: readonly PolicyDiagnostic[];
   /** @internal engine data */
   readonly internal: {
     readonly points: Readonly<Record<Point, PointIndex>>;

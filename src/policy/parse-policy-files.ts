@@ -35,7 +35,10 @@ const SINGLETONS = ['metadata', 'extends', 'riskClasses', 'defaults', 'messages'
 
 type Data = Record<string, unknown>;
 
-/** Parses and checks the files of one policy; throws `PolicyLoadError` carrying every diagnostic. */
+/**
+ * Parses and checks the files of one policy. Throws `PolicyLoadError` when the files cannot form a
+ * document (YAML or schema errors); other problems are returned on `source.diagnostics`.
+ */
 export function parsePolicyFiles(files: SourceFile[], opts: ParseOptions = {}): PolicySource {
   const diagnostics: PolicyDiagnostic[] = [];
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -129,8 +132,9 @@ export function parsePolicyFiles(files: SourceFile[], opts: ParseOptions = {}): 
       severity: 'error',
     });
   }
-  const errors = diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new PolicyLoadError(sortDiagnostics(diagnostics));
+  // Reference and overlay problems do not stop the document from being built; the compiler reports
+  // them together with its own (CEL, tools, detectors) so authors see every problem at once.
+  source.diagnostics = sortDiagnostics(diagnostics);
   return source;
 }
 

@@ -3,6 +3,7 @@
  * it came from so compile-time and run-time diagnostics can point back at source.
  */
 import type { DetectorConfig } from './detector-contract.js';
+import type { PolicyDiagnostic } from './errors.js';
 import type { Effect, Point } from './types.js';
 import type { SourceFile, SourceLocation, YamlSource } from './yaml-source.js';
 
@@ -110,6 +111,8 @@ export interface PolicySource {
   baseline?: PolicySource;
   /** Content digest (`sha256:…`) computed by the outer ring that read the files, if any. */
   digest?: string;
+  /** Problems found while parsing that the compiler reports with its own (errors fail compilation). */
+  diagnostics?: PolicyDiagnostic[];
 }
 
 /** The parsed files of one layer, kept for tools (fmt, explain) that need raw YAML access. */

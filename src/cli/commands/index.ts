@@ -1,9 +1,17 @@
 /** Every subcommand, in the order `rampart --help` lists them. Add one line per new command. */
 import type { Command } from 'commander';
+import { registerActivate } from './activate.js';
 import { registerBuild } from './build.js';
+import { registerEval } from './eval.js';
+import { registerFmt } from './fmt.js';
+import { registerInit } from './init.js';
 import { registerKeys } from './keys.js';
+import { registerLogs } from './logs.js';
+import { registerReplay } from './replay.js';
+import { registerRollback } from './rollback.js';
 import { registerSign } from './sign.js';
 import { registerTest } from './test.js';
+import { registerValidate } from './validate.js';
 import { registerVerify } from './verify.js';
 
 /** A function that adds one subcommand to the program. */
@@ -11,9 +19,17 @@ export type RegisterCommand = (program: Command) => void;
 
 /** All subcommands. */
 export const commandRegistrations: RegisterCommand[] = [
+  registerInit,
+  registerValidate,
+  registerFmt,
+  registerEval,
   registerBuild,
+  registerActivate,
+  registerRollback,
   registerKeys,
   registerSign,
   registerVerify,
   registerTest,
+  registerReplay,
+  registerLogs,
 ];
