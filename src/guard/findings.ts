@@ -32,14 +32,15 @@ export function buildDetectors(
   configs: Readonly<Record<string, DetectorConfig>>,
   registry: DetectorRegistry,
   asyncNames: ReadonlySet<string>,
+  prebuilt?: ReadonlyMap<string, Detector | undefined>,
 ): Built[] {
   const out: Built[] = [];
   for (const [name, config] of Object.entries(configs)) {
     if (asyncNames.has(name)) continue;
     const factory = registry[config.use];
-    let detector: Detector | undefined;
+    let detector: Detector | undefined = prebuilt?.get(name);
     try {
-      detector = factory?.(name, config);
+      detector ??= factory?.(name, config);
     } catch {
       detector = undefined;
     }
@@ -105,8 +106,8 @@ async function runWithBudget(
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => {
-      ac.abort();
       resolve('timeout');
+      ac.abort();
     }, budgetMs);
   });
   try {

@@ -42,7 +42,11 @@ export interface ObligationDeps {
   now: number;
   /** Redacts retained string fields before they reach the record. */
   scrub: (text: string) => string;
+  /** Provisional check: only side-effect-free obligations run (redact, route_to, inject_guardrail). */
+  provisional?: boolean;
 }
+
+const SIDE_EFFECT_FREE = new Set(['redact', 'route_to', 'inject_guardrail']);
 
 /** The outcome after obligations ran. */
 export interface ObligationOutcome {
@@ -91,7 +95,11 @@ function keyPart(spec: string, req: DecisionRequest): string {
 /** The counter key of a `rate_limit` obligation: `key` may be one dimension, `a+b`, or a list. */
 export function rateLimitKey(o: Obligation, req: DecisionRequest): string {
   const raw = o.key ?? 'principal';
-  const specs = Array.isArray(raw) ? raw.map(String) : String(raw).split('+');
+  const specs = Array.isArray(raw)
+    ? raw.map(String)
+    : raw === 'principal_tool'
+      ? ['principal', 'tool']
+      : String(raw).split('+');
   return `${o.rule ?? '-'}|${specs.map((s) => keyPart(s.trim(), req)).join('|')}`;
 }
 
@@ -122,6 +130,7 @@ export async function fulfilObligations(
   const obligations = [...d.obligations].sort((a, b) => (ORDER[a.type] ?? 99) - (ORDER[b.type] ?? 99));
   let current = text;
   for (const o of obligations) {
+    if (deps.provisional && !SIDE_EFFECT_FREE.has(o.type)) continue;
     switch (o.type) {
       case 'rate_limit': {
         let limit: number;
@@ -182,8 +191,10 @@ export async function fulfilObligations(
           );
         }
         const entities = Array.isArray(o.entities) ? o.entities.map(String) : undefined;
-        const mode: RedactMode = o.mode === 'remove' ? 'remove' : 'mask';
-        const all = Object.values(findings).flat();
+        const modes: readonly string[] = ['mask', 'partial', 'hash', 'tokenize', 'drop', 'remove'];
+        const mode = (typeof o.mode === 'string' && modes.includes(o.mode) ? o.mode : 'mask') as RedactMode;
+        const from = Array.isArray(o.detectors) ? o.detectors.map(String) : Object.keys(findings);
+        const all = from.flatMap((n) => findings[n] ?? []);
         current = redactFindings(current, all, entities, mode).text;
         out.text = current;
         break;
@@ -302,8 +313,8 @@ async function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, ms: numbe
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => {
-      ac.abort();
       resolve(undefined);
+      ac.abort();
     }, ms);
   });
   try {

@@ -1,8 +1,26 @@
 /** Applies a `redact` obligation to a text given the findings of the detectors that scanned it. */
+import { createHash } from 'node:crypto';
 import type { Finding } from '../policy/types.js';
 
-/** How a redacted span is replaced. */
-export type RedactMode = 'mask' | 'remove';
+/**
+ * How a redacted span is replaced: `mask` → `[REDACTED:TYPE]`, `partial` → all but the last four
+ * letters/digits starred, `hash` → `[TYPE:8 hex of sha256]`, `tokenize` → `[TYPE_n]` (same value,
+ * same token within one text), `drop`/`remove` → nothing.
+ */
+export type RedactMode = 'mask' | 'partial' | 'hash' | 'tokenize' | 'drop' | 'remove';
+
+function partial(value: string): string {
+  let keep = 4;
+  let out = '';
+  for (let i = value.length - 1; i >= 0; i--) {
+    const c = value[i]!;
+    if (/[A-Za-z0-9]/.test(c)) {
+      out = (keep > 0 ? c : '*') + out;
+      keep--;
+    } else out = c + out;
+  }
+  return out;
+}
 
 /**
  * Replaces every finding whose type is in `entities` (all findings when `entities` is empty).
@@ -24,6 +42,28 @@ export function redactFindings(
   let pos = 0;
   let count = 0;
   let i = 0;
+  const tokens = new Map<string, string>();
+  const replace = (value: string, type: string): string => {
+    switch (mode) {
+      case 'drop':
+      case 'remove':
+        return '';
+      case 'partial':
+        return partial(value);
+      case 'hash':
+        return `[${type}:${createHash('sha256').update(value).digest('hex').slice(0, 8)}]`;
+      case 'tokenize': {
+        let t = tokens.get(`${type}\0${value}`);
+        if (!t) {
+          t = `[${type}_${tokens.size + 1}]`;
+          tokens.set(`${type}\0${value}`, t);
+        }
+        return t;
+      }
+      default:
+        return `[REDACTED:${type}]`;
+    }
+  };
   while (i < spans.length) {
     const first = spans[i]!;
     let end = first.end;
@@ -32,7 +72,7 @@ export function redactFindings(
       end = Math.max(end, spans[i]!.end);
       i++;
     }
-    out += text.slice(pos, first.start) + (mode === 'remove' ? '' : `[REDACTED:${first.type}]`);
+    out += text.slice(pos, first.start) + replace(text.slice(first.start, end), first.type);
     pos = end;
     count++;
   }

@@ -53,3 +53,25 @@ describe('redactFindings', () => {
     );
   });
 });
+
+describe('redaction modes', () => {
+  const card = 'card 4111 1111 1111 1111 end';
+  const fc1 = [f('CREDIT_CARD', 5, 24)];
+  it.each([
+    ['partial', 'card **** **** **** 1111 end'],
+    ['drop', 'card  end'],
+    ['mask', 'card [REDACTED:CREDIT_CARD] end'],
+  ] as const)('%s', (mode, want) => {
+    expect(redactFindings(card, fc1, undefined, mode).text).toBe(want);
+  });
+  it('hash and tokenize are stable for the same value', () => {
+    const t = 'a x b x c y';
+    const fs = [f('T', 2, 3), f('T', 6, 7), f('T', 10, 11)];
+    expect(redactFindings(t, fs, undefined, 'tokenize').text).toBe('a [T_1] b [T_1] c [T_2]');
+    const h = redactFindings(t, fs, undefined, 'hash').text;
+    expect(h).toMatch(/^a \[T:[0-9a-f]{8}\] b \[T:[0-9a-f]{8}\] c \[T:[0-9a-f]{8}\]$/);
+    const parts = h.split(' ');
+    expect(parts[1]).toBe(parts[3]);
+    expect(parts[1]).not.toBe(parts[5]);
+  });
+});

@@ -1,0 +1,489 @@
+/**
+ * The Guard: one method per enforcement point, each deciding under the active policy, carrying
+ * out the obligations, recording one decision record and returning the decision. Every failure
+ * (no policy, detector down, adapter missing, evidence store down) makes the answer more
+ * conservative and is written on the record as `failure`.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { CompiledPolicy } from '../engine/index.js';
+import { decide } from '../engine/index.js';
+import type { DecisionRecordInput, EvidenceSink } from '../evidence/sink.js';
+import type { DetectorConfig, DetectorRegistry } from '../policy/detector-contract.js';
+import type { PolicySource } from '../policy/index.js';
+import type {
+  Decision,
+  DecisionRequest,
+  Point,
+  Principal,
+  RequestContext,
+  RequestResource,
+} from '../policy/types.js';
+import type { ApprovalsAdapter } from './approvals.js';
+import { loadDefaults } from './defaults.js';
+import { denyDecision, GUARD_MESSAGES } from './deny.js';
+import type { AsyncDetector, ScanResult } from './findings.js';
+import { buildDetectors, scanText } from './findings.js';
+import type { ToolDeclaration } from './guardrails.js';
+import { composeSystemPrompt, describeTool, fragmentsFor } from './guardrails.js';
+import type { GuardrailFragment, Notifier, SandboxRunner } from './obligations.js';
+import { fulfilObligations } from './obligations.js';
+import type { RateLimitStore } from './rate-limit.js';
+import { MemoryRateLimitStore } from './rate-limit.js';
+import { redactFindings } from './redaction.js';
+import { safeBaselineDecision } from './safe-baseline.js';
+import type { SignalTrackerOptions } from './signals.js';
+import { SignalTracker } from './signals.js';
+import { SpillingSink } from './spill-sink.js';
+import type { StepUpAdapter } from './step-up.js';
+import { wrapGuardedTool } from './wrap-tool.js';
+
+/** Who is asking and where: the part of a request shared by every point of an interaction. */
+export interface GuardContext {
+  principal: Principal;
+  context?: RequestContext;
+  resource?: RequestResource;
+}
+
+/** Options of {@link createGuard}. Only a policy (or a way to load one) is needed; the rest has safe defaults. */
+export interface GuardOptions {
+  /** A compiled policy. */
+  policy?: CompiledPolicy;
+  /** A parsed policy source, compiled with `detectors` on creation. */
+  source?: PolicySource;
+  /** A directory of policy files, loaded by `ready()`. */
+  policyDir?: string;
+  /** Detector factories; defaults to the built-in detectors. */
+  detectors?: DetectorRegistry;
+  /** Async classifiers by detector name; they race `detectorBudgetMs`. */
+  asyncDetectors?: Record<string, AsyncDetector>;
+  /** Time budget of async detectors, ms (default 200). */
+  detectorBudgetMs?: number;
+  /** Where decision records go; default: SQLite in `.rampart/` when that directory exists, else memory. */
+  evidence?: EvidenceSink;
+  /** When the evidence store is down: `deny` the decision (default) or `buffer` to a spill file and replay. */
+  onEvidenceFailure?: 'deny' | 'buffer';
+  /** Spill file for `buffer` (default `.rampart/evidence-spill.jsonl`). */
+  spillPath?: string;
+  approvals?: ApprovalsAdapter;
+  stepUp?: StepUpAdapter;
+  /** Authentication levels from weakest to strongest. */
+  authLevels?: readonly string[];
+  /** Rate-limit store; default in-memory. */
+  limits?: RateLimitStore;
+  /** Anomaly signal options, or `false` to compute none. */
+  signals?: SignalTrackerOptions | false;
+  sandbox?: SandboxRunner;
+  notify?: Notifier;
+  /** Epoch-ms clock, for tests and replay. */
+  clock?: () => number;
+}
+
+/** A decision plus what carrying out its obligations produced. */
+export interface GuardDecision extends Decision {
+  /** Interaction id shared by all decisions of the interaction. */
+  interaction: string;
+  /** The text after `redact` obligations (input/output points). */
+  text?: string;
+  /** The model/tier a `route_to` obligation names. */
+  routeTo?: { model?: string; tier?: string };
+  /** Guardrail text an `inject_guardrail` obligation asks to add to the prompt. */
+  guardrails?: string[];
+  /** Sandbox profile the tool must run in. */
+  sandbox?: string;
+  /** Set when a failure made the decision more conservative. */
+  failure?: string;
+}
+
+/** Options of one check. */
+export interface CheckOptions {
+  provisional?: boolean;
+}
+
+/** What `decide` needs at a point; the request carries the point's own member. */
+export type PointRequest = DecisionRequest;
+
+interface ActivePolicy {
+  compiled: CompiledPolicy;
+  guardrails: GuardrailFragment[];
+  tools: Record<string, ToolDeclaration>;
+  configs: Record<string, DetectorConfig>;
+  built: ReturnType<typeof buildDetectors>;
+}
+
+/** The enforcement SDK handle. */
+export interface Guard {
+  /** Resolves once the policy (if loaded from a directory) and the evidence sink are ready. */
+  ready(): Promise<void>;
+  input(req: PointRequest): Promise<GuardDecision>;
+  route(req: PointRequest): Promise<GuardDecision>;
+  tool(req: PointRequest): Promise<GuardDecision>;
+  output(req: PointRequest): Promise<GuardDecision>;
+  persist(req: PointRequest): Promise<GuardDecision>;
+  /**
+   * Decides at any point. `provisional` checks (used while streaming) are not recorded and carry out
+   * only side-effect-free obligations; the final check of the whole text is recorded as usual.
+   */
+  check(point: Point, req: PointRequest, opts?: CheckOptions): Promise<GuardDecision>;
+  /** A handle bound to one interaction (fresh id unless `ctx.context.interaction` is set). */
+  interaction(ctx: GuardContext): Interaction;
+  /** Runs `fn` with `ctx` as the current interaction, so wrapped tools find their principal. */
+  run<T>(ctx: GuardContext, fn: () => T): T;
+  /** The interaction context active in `run`, if any. */
+  current(): GuardContext | undefined;
+  /** Wraps a tool: policy + schema + obligations, then `fn`, then its result through the output point. */
+  wrapTool<A extends Record<string, unknown>, R, Rest extends unknown[]>(
+    name: string,
+    fn: (args: A, ...rest: Rest) => R | Promise<R>,
+    opts?: { context?: GuardContext | (() => GuardContext | undefined) },
+  ): (args: A, ...rest: Rest) => Promise<R>;
+  /** `base` plus the policy's guardrail fragments for the route. */
+  systemPrompt(base: string, ctx: GuardContext): string;
+  /** Only the tools this principal may use on this route, descriptions extended with parameter constraints. */
+  tools<T extends { description?: string }>(all: Record<string, T>, ctx: GuardContext): Record<string, T>;
+  /** Swaps the active policy (hot reload); `undefined` falls back to the safe baseline. */
+  setPolicy(policy: CompiledPolicy | undefined, cause?: string): void;
+  /** The active compiled policy, if any. */
+  policy(): CompiledPolicy | undefined;
+  /** Flushes and closes the evidence sink and the rate-limit store the guard created. */
+  close(): Promise<void>;
+}
+
+/** A guard bound to one interaction: positional helpers for each point. */
+export interface Interaction {
+  readonly id: string;
+  readonly ctx: GuardContext;
+  input(text: string): Promise<GuardDecision>;
+  route(route: { model?: string; tier?: string; capabilities?: string[] }): Promise<GuardDecision>;
+  tool(name: string, args?: Record<string, unknown>): Promise<GuardDecision>;
+  output(text: string, source?: string): Promise<GuardDecision>;
+  persist(record: NonNullable<DecisionRequest['record']>): Promise<GuardDecision>;
+  wrapTool<A extends Record<string, unknown>, R, Rest extends unknown[]>(
+    name: string,
+    fn: (args: A, ...rest: Rest) => R | Promise<R>,
+  ): (args: A, ...rest: Rest) => Promise<R>;
+  systemPrompt(base: string): string;
+  tools<T extends { description?: string }>(all: Record<string, T>): Record<string, T>;
+  run<T>(fn: () => T): T;
+}
+
+function textAt(point: Point, req: DecisionRequest): string | undefined {
+  if (point === 'input') return req.input?.text;
+  if (point === 'output') return req.output?.text;
+  return undefined;
+}
+
+/** A new interaction id. */
+export function newInteractionId(): string {
+  return `int-${randomUUID()}`;
+}
+
+/** Creates a guard. Never throws for a bad or missing policy: it falls back to the safe baseline. */
+export function createGuard(opts: GuardOptions = {}): Guard {
+  const clock = opts.clock ?? Date.now;
+  const defaults = loadDefaults();
+  const limits = opts.limits ?? new MemoryRateLimitStore();
+  const tracker = opts.signals === false ? undefined : new SignalTracker(opts.signals ?? {});
+  const budgetMs = opts.detectorBudgetMs ?? 200;
+  const asyncDetectors = opts.asyncDetectors ?? {};
+  const asyncNames = new Set(Object.keys(asyncDetectors));
+  const als = new AsyncLocalStorage<GuardContext>();
+  const onEvidenceFailure = opts.onEvidenceFailure ?? 'deny';
+  const given: DetectorRegistry | undefined = opts.detectors ?? defaults.builtinDetectors;
+  const registry: DetectorRegistry = given ?? {};
+  let active: ActivePolicy | undefined;
+  let baselineCause = 'no policy loaded';
+
+  const activate = (compiled: CompiledPolicy | undefined, cause?: string): void => {
+    if (!compiled) {
+      active = undefined;
+      baselineCause = cause ?? 'no policy loaded';
+      return;
+    }
+    const view = compiled as unknown as {
+      guardrails?: GuardrailFragment[];
+      tools?: Record<string, ToolDeclaration> | Map<string, ToolDeclaration>;
+      detectors?: Record<string, DetectorConfig> | Map<string, DetectorConfig>;
+    };
+    const asRecord = <V>(v: Record<string, V> | Map<string, V> | undefined): Record<string, V> =>
+      v instanceof Map ? Object.fromEntries(v) : (v ?? {});
+    const configs = asRecord(view.detectors);
+    active = {
+      compiled,
+      guardrails: view.guardrails ?? [],
+      tools: asRecord(view.tools),
+      configs,
+      built: buildDetectors(configs, registry, asyncNames, compiled.internal?.detectorInstances),
+    };
+  };
+
+  if (opts.policy) activate(opts.policy);
+  else if (opts.source) {
+    try {
+      activate(defaults.compile(opts.source, given));
+    } catch (e) {
+      activate(undefined, `policy failed to compile: ${(e as Error).message}`);
+    }
+  }
+  const setup = (async () => {
+    const d = defaults;
+    if (!opts.policy && !opts.source && opts.policyDir) {
+      try {
+        activate(d.compile(await d.readPolicyDir(opts.policyDir), given));
+      } catch (e) {
+        activate(undefined, `policy failed to load: ${(e as Error).message}`);
+      }
+    }
+    let sink = opts.evidence ?? (await d.defaultSink());
+    if (onEvidenceFailure === 'buffer')
+      sink = new SpillingSink(sink, opts.spillPath ?? join('.rampart', 'evidence-spill.jsonl'));
+    try {
+      await sink.open();
+    } catch {
+      // A sink that cannot open fails every write; the failure policy then applies per decision.
+    }
+    return sink;
+  })();
+  let sinkReady: EvidenceSink | undefined;
+  void setup.then((s) => {
+    sinkReady = s;
+  });
+
+  const scrub = (text: string): string => {
+    if (!active) return '[REDACTED]';
+    const all = active.built.flatMap((b) => {
+      try {
+        return b.detector?.scan(text) ?? [];
+      } catch {
+        return [];
+      }
+    });
+    return redactFindings(text, all, undefined, 'mask').text;
+  };
+
+  const record = async (
+    d: GuardDecision,
+    req: DecisionRequest,
+    latencyUs: number,
+    extra: Partial<DecisionRecordInput>,
+  ) => {
+    const sink = sinkReady ?? (await setup);
+    const rec: DecisionRecordInput = {
+      decision: stripExtras(d),
+      interaction: d.interaction,
+      subjectId: req.principal.id,
+      latencyUs,
+      time: new Date(clock()).toISOString(),
+      ...(req.principal.tenant ? { tenant: req.principal.tenant } : {}),
+      ...(req.context?.route ? { route: req.context.route } : {}),
+      ...(req.context?.cohort ? { cohort: req.context.cohort } : {}),
+      ...(d.failure ? { failure: d.failure } : {}),
+      ...extra,
+    };
+    await sink.write(rec);
+  };
+
+  const check = async (point: Point, req: DecisionRequest, copts?: CheckOptions): Promise<GuardDecision> => {
+    const t0 = performance.now();
+    if (!sinkReady) await setup;
+    const now = clock();
+    const interaction =
+      req.context?.interaction ?? als.getStore()?.context?.interaction ?? newInteractionId();
+    const context: RequestContext = { ...req.context, interaction };
+    if (context.time === undefined) context.time = new Date(now).toISOString();
+    const request: DecisionRequest = { ...req, context };
+    const decisionId = `d-${randomUUID()}`;
+    if (point === 'tool' && tracker && req.tool && !copts?.provisional) {
+      const session = context.session ?? `principal:${req.principal.id}`;
+      request.signals = {
+        ...req.signals,
+        ...tracker.recordToolCall(session, req.tool.name, req.tool.args, now),
+      };
+    }
+    let result: GuardDecision;
+    let extra: Partial<DecisionRecordInput> = {};
+    if (!active) {
+      const d = safeBaselineDecision(point, request, decisionId, registry, baselineCause);
+      result = { ...d, interaction, failure: 'guard/policy-unavailable' };
+    } else {
+      const text = textAt(point, request);
+      const scan: ScanResult = await scanText(text, active.built, asyncDetectors, active.configs, budgetMs);
+      let d = decide(active.compiled, point, request, {
+        findings: scan.findings,
+        decisionId,
+        ...(scan.unavailable.length > 0 ? { unavailableDetectors: scan.unavailable.map((u) => u.name) } : {}),
+      });
+      let failure: string | undefined;
+      const closed = scan.unavailable.filter((u) => u.failClosed);
+      if (scan.unavailable.length > 0) {
+        d = {
+          ...d,
+          errors: [
+            ...d.errors,
+            ...scan.unavailable.map((u) => ({
+              code: 'guard/detector-unavailable',
+              message: `${u.name}: ${u.cause}`,
+            })),
+          ],
+        };
+      }
+      if (closed.length > 0 && d.effect !== 'deny') {
+        failure = `guard/detector-unavailable:${closed.map((u) => u.name).join(',')}`;
+        d = denyDecision(
+          d,
+          'guard/detector-unavailable',
+          GUARD_MESSAGES.unavailable,
+          `detector unavailable: ${closed.map((u) => `${u.name} (${u.cause})`).join(', ')}`,
+        );
+      } else if (closed.length > 0) {
+        failure = `guard/detector-unavailable:${closed.map((u) => u.name).join(',')}`;
+      }
+      const o = await fulfilObligations(d, point, request, text, scan.findings, {
+        ...(opts.approvals ? { approvals: opts.approvals } : {}),
+        ...(opts.stepUp ? { stepUp: opts.stepUp } : {}),
+        ...(opts.authLevels ? { authLevels: opts.authLevels } : {}),
+        ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
+        ...(opts.notify ? { notify: opts.notify } : {}),
+        limits,
+        guardrails: active.guardrails,
+        now,
+        scrub,
+        provisional: copts?.provisional === true,
+      });
+      result = {
+        ...o.decision,
+        interaction,
+        ...(o.text !== undefined ? { text: o.text } : {}),
+        ...(o.routeTo ? { routeTo: o.routeTo } : {}),
+        ...(o.guardrails ? { guardrails: o.guardrails } : {}),
+        ...(o.sandbox ? { sandbox: o.sandbox } : {}),
+      };
+      const f = failure ?? o.failure;
+      if (f) result.failure = f;
+      if (o.retained) extra = { retained: o.retained };
+    }
+    const latencyUs = Math.round((performance.now() - t0) * 1000);
+    if (copts?.provisional) return result;
+    try {
+      await record(result, request, latencyUs, extra);
+    } catch {
+      if (onEvidenceFailure === 'deny' || result.effect !== 'deny') {
+        // Without evidence the decision cannot stand: no record, no allow.
+        result = {
+          ...(denyDecision(
+            result,
+            'guard/evidence-unavailable',
+            GUARD_MESSAGES.unavailable,
+            'evidence sink unavailable',
+          ) as GuardDecision),
+          failure: 'guard/evidence-unavailable',
+        };
+        delete result.text;
+        delete result.routeTo;
+        delete result.guardrails;
+        delete result.sandbox;
+      }
+    }
+    return result;
+  };
+
+  const resolveCtx = (
+    given: GuardContext | (() => GuardContext | undefined) | undefined,
+  ): GuardContext | undefined => (typeof given === 'function' ? given() : given) ?? als.getStore();
+
+  const guard: Guard = {
+    ready: async () => {
+      await setup;
+    },
+    input: (req) => check('input', req),
+    route: (req) => check('route', req),
+    tool: (req) => check('tool', req),
+    output: (req) => check('output', req),
+    persist: (req) => check('persist', req),
+    check,
+    interaction(ctx) {
+      const id = ctx.context?.interaction ?? newInteractionId();
+      const bound: GuardContext = { ...ctx, context: { ...ctx.context, interaction: id } };
+      const base = {
+        principal: bound.principal,
+        context: bound.context,
+        ...(bound.resource ? { resource: bound.resource } : {}),
+      };
+      return {
+        id,
+        ctx: bound,
+        input: (text) => check('input', { ...base, input: { text } }),
+        route: (route) => check('route', { ...base, route }),
+        tool: (name, args) => check('tool', { ...base, tool: { name, args: args ?? {} } }),
+        output: (text, source) =>
+          check('output', { ...base, output: { text, ...(source ? { source } : {}) } }),
+        persist: (rec) => check('persist', { ...base, record: rec }),
+        wrapTool: (name, fn) => guard.wrapTool(name, fn, { context: bound }),
+        systemPrompt: (b) => guard.systemPrompt(b, bound),
+        tools: (all) => guard.tools(all, bound),
+        run: (fn) => als.run(bound, fn),
+      };
+    },
+    run: (ctx, fn) => als.run(ctx, fn),
+    current: () => als.getStore(),
+    wrapTool(name, fn, o) {
+      return wrapGuardedTool(name, fn, {
+        check,
+        context: () => resolveCtx(o?.context),
+        sandbox: opts.sandbox,
+        deniedWithoutPrincipal: async () => {
+          const d = safeBaselineDecision(
+            'tool',
+            { principal: { id: 'anonymous' } },
+            `d-${randomUUID()}`,
+            registry,
+            'no principal for wrapped tool',
+          );
+          const g: GuardDecision = { ...d, interaction: newInteractionId(), failure: 'guard/no-principal' };
+          try {
+            await record(g, { principal: { id: 'anonymous' } }, 0, {});
+          } catch {
+            // Already a deny; nothing more conservative is possible.
+          }
+          return g;
+        },
+      });
+    },
+    systemPrompt(base, ctx) {
+      if (!active) return base;
+      return composeSystemPrompt(base, fragmentsFor(active.guardrails, ctx.context?.route));
+    },
+    tools(all, ctx) {
+      const out: Record<string, (typeof all)[string]> = {};
+      if (!active) return out;
+      const held = new Set(ctx.principal.scopes ?? []);
+      for (const [name, t] of Object.entries(all)) {
+        const decl = active.tools[name];
+        if (!decl) continue;
+        if ((decl.scopes ?? []).some((s) => !held.has(s))) continue;
+        // Dry run without arguments: hide only tools a rule denies outright, not ones denied for missing args.
+        const d = decide(active.compiled, 'tool', { ...ctx, tool: { name, args: {} } });
+        if (d.effect === 'deny' && d.errors.length === 0 && !d.rules.includes('rampart/invalid-tool-args'))
+          continue;
+        out[name] = { ...t, description: describeTool(t.description, decl) };
+      }
+      return out;
+    },
+    setPolicy: (p, cause) => activate(p, cause),
+    policy: () => active?.compiled,
+    async close() {
+      const sink = await setup;
+      await sink.flush().catch(() => undefined);
+      await sink.close().catch(() => undefined);
+      if (!opts.limits) await limits.close?.();
+    },
+  };
+  return guard;
+}
+
+function stripExtras(d: GuardDecision): Decision {
+  const { interaction: _i, text: _t, routeTo: _r, guardrails: _g, sandbox: _s, failure: _f, ...decision } = d;
+  return decision;
+}

@@ -1,0 +1,70 @@
+/**
+ * Tool wrapping: the gate that runs on every call regardless of what the model was told.
+ * Policy (incl. the parameter schema, checked by the engine) and obligations first, then the tool
+ * (inside its sandbox when required), then its result through the output point as untrusted
+ * content, so injected instructions or personal data in tool results are findings like any other.
+ */
+import type { DecisionRequest, Point } from '../policy/types.js';
+import { PolicyDeniedError } from './errors.js';
+import type { GuardContext, GuardDecision } from './guard.js';
+import type { SandboxRunner } from './obligations.js';
+
+/** What the wrapper needs from its guard. */
+export interface WrapDeps {
+  check(point: Point, req: DecisionRequest): Promise<GuardDecision>;
+  context(): GuardContext | undefined;
+  sandbox: SandboxRunner | undefined;
+  /** Records and returns the deny used when no principal is known. */
+  deniedWithoutPrincipal(): Promise<GuardDecision>;
+}
+
+/** The text the output point scans for a tool result. */
+export function resultText(result: unknown): string {
+  if (typeof result === 'string') return result;
+  if (result === undefined) return '';
+  try {
+    return JSON.stringify(result) ?? '';
+  } catch {
+    return String(result);
+  }
+}
+
+/** Wraps `fn` so every call is gated; a denial throws {@link PolicyDeniedError}. */
+export function wrapGuardedTool<A extends Record<string, unknown>, R, Rest extends unknown[]>(
+  name: string,
+  fn: (args: A, ...rest: Rest) => R | Promise<R>,
+  deps: WrapDeps,
+): (args: A, ...rest: Rest) => Promise<R> {
+  return async (args: A, ...rest: Rest): Promise<R> => {
+    const ctx = deps.context();
+    if (!ctx) {
+      const d = await deps.deniedWithoutPrincipal();
+      throw new PolicyDeniedError(d.message, d.decisionId);
+    }
+    const base = {
+      principal: ctx.principal,
+      ...(ctx.context ? { context: ctx.context } : {}),
+      ...(ctx.resource ? { resource: ctx.resource } : {}),
+    };
+    const gate = await deps.check('tool', {
+      ...base,
+      tool: { name, args: (args ?? {}) as Record<string, unknown> },
+    });
+    if (gate.effect === 'deny') throw new PolicyDeniedError(gate.message, gate.decisionId);
+    // Later points join the same interaction as the gate.
+    const joined = { ...base, context: { ...ctx.context, interaction: gate.interaction } };
+    const run = async (): Promise<R> => fn(args, ...rest);
+    const result = gate.sandbox && deps.sandbox ? await deps.sandbox(gate.sandbox, run) : await run();
+    const text = resultText(result);
+    const out = await deps.check('output', { ...joined, output: { text, source: `tool:${name}` } });
+    if (out.effect === 'deny') throw new PolicyDeniedError(out.message, out.decisionId);
+    if (out.text === undefined || out.text === text) return result;
+    if (typeof result === 'string') return out.text as R;
+    try {
+      return JSON.parse(out.text) as R;
+    } catch {
+      // Redaction broke the structure: hand back the redacted text rather than the raw result.
+      return out.text as R;
+    }
+  };
+}
