@@ -1,4 +1,7 @@
 /** Builds the harness's view of a policy from the engine's compiled policy. */
+import { readFile, stat } from 'node:fs/promises';
+import { parseBundle } from '../bundle/bundle-format.js';
+import { compileBundle } from '../bundle/bundle-policy.js';
 import { compileWithDefaults } from '../bundle/load-policy.js';
 import { readPolicyDir } from '../bundle/policy-dir.js';
 import type { CompiledPolicy } from '../engine/index.js';
@@ -31,4 +34,14 @@ export function policyUnderTest(compiled: CompiledPolicy): PolicyUnderTest {
 /** Reads, compiles (RE2 patterns, built-in detectors) and wraps the policy in `dir`. */
 export async function loadPolicyUnderTest(dir: string): Promise<PolicyUnderTest> {
   return policyUnderTest(compileWithDefaults(await readPolicyDir(dir)));
+}
+
+/**
+ * Loads a policy from a directory or a bundle file. The bundle's signatures are not checked here:
+ * replay and diff analyse a candidate, they do not enforce it.
+ */
+export async function loadPolicyUnderTestFrom(target: string): Promise<PolicyUnderTest> {
+  const info = await stat(target);
+  if (info.isDirectory()) return loadPolicyUnderTest(target);
+  return policyUnderTest(compileBundle(parseBundle(await readFile(target))));
 }

@@ -107,7 +107,14 @@ export function fakePolicy(opts: { leakyMessage?: boolean; refundLimit?: number 
       };
       return {
         ...decision,
-        explain: considered.map((r) => ({ rule: r.id, matched: matched.includes(r) })),
+        explain: considered.map((r, i) => ({
+          rule: r.id,
+          effect: r.effect,
+          status: matched.includes(r) ? 'matched' : 'not-matched',
+          detail: matched.includes(r) ? 'condition is true' : 'condition is false',
+          file: 'policy.yaml',
+          line: 10 + i * 8,
+        })),
       };
     },
   };

@@ -11,6 +11,11 @@ function field(entry: Record<string, unknown>, ...names: string[]): unknown {
 function describeEntry(entry: unknown): string {
   if (typeof entry !== 'object' || entry === null) return String(entry);
   const e = entry as Record<string, unknown>;
+  if (typeof e.status === 'string' && typeof e.rule === 'string') {
+    const where =
+      typeof e.file === 'string' ? ` (${e.file}${typeof e.line === 'number' ? `:${e.line}` : ''})` : '';
+    return `${e.rule} ${e.status}${typeof e.detail === 'string' && e.detail !== '' ? `: ${e.detail}` : ''}${where}`;
+  }
   const id = field(e, 'rule', 'id', 'ruleId');
   const matched = field(e, 'matched', 'match');
   const why = field(e, 'why', 'reason', 'detail', 'status', 'skipped');
