@@ -30,10 +30,16 @@ export { JsonlStore } from './jsonl-store.js';
 /** Sinks. */
 export { MemorySink } from './memory-sink.js';
 export { MemoryStore } from './memory-store.js';
+export type { StoreLocation } from './open-store.js';
+/** Opening stores by location. */
+export { openReadableStore, parseStoreLocation } from './open-store.js';
 export type { PostgresSinkOptions } from './postgres-sink.js';
 export { PostgresSink } from './postgres-sink.js';
 export type { PostgresStoreOptions } from './postgres-store.js';
 export { PostgresStore } from './postgres-store.js';
+export type { QueryOptions } from './query.js';
+/** Query, trace and signals (shared with the server). */
+export { parseTimeBound, queryRecords, traceInteraction } from './query.js';
 export type { BuildRecordOptions, DecisionRecord, Redactor, UnchainedRecord } from './record.js';
 /** The record format. */
 export { buildRecord, GENESIS_HASH, RECORD_VERSION } from './record.js';
@@ -44,6 +50,8 @@ export type { SqliteSinkOptions } from './sqlite-sink.js';
 export { openDefaultSink, SqliteSink } from './sqlite-sink.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
 export { SqliteStore } from './sqlite-store.js';
+export type { EvidenceStats, GroupStats, RouteLatency, StatsOptions } from './stats.js';
+export { computeStats, summarise } from './stats.js';
 export type { PurgeResult, ReadableStore, RecordFilter, RecordStore, StoredLink } from './store.js';
 /** Stores. */
 export { isReadableStore } from './store.js';
