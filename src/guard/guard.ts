@@ -97,6 +97,16 @@ export interface GuardDecision extends Decision {
   failure?: string;
 }
 
+/** Options of {@link Guard.wrapTool}. */
+export interface WrapToolOptions {
+  /** The principal and context; default: the interaction active in `guard.run`. */
+  context?: GuardContext | (() => GuardContext | undefined);
+  /** Derives the resource from the call's arguments (ownership and tenant rules read it). */
+  resource?: (
+    args: Record<string, unknown>,
+  ) => RequestResource | undefined | Promise<RequestResource | undefined>;
+}
+
 /** Options of one check. */
 export interface CheckOptions {
   provisional?: boolean;
@@ -137,7 +147,7 @@ export interface Guard {
   wrapTool<A extends Record<string, unknown>, R, Rest extends unknown[]>(
     name: string,
     fn: (args: A, ...rest: Rest) => R | Promise<R>,
-    opts?: { context?: GuardContext | (() => GuardContext | undefined) },
+    opts?: WrapToolOptions,
   ): (args: A, ...rest: Rest) => Promise<R>;
   /** `base` plus the policy's guardrail fragments for the route. */
   systemPrompt(base: string, ctx: GuardContext): string;
@@ -157,12 +167,13 @@ export interface Interaction {
   readonly ctx: GuardContext;
   input(text: string): Promise<GuardDecision>;
   route(route: { model?: string; tier?: string; capabilities?: string[] }): Promise<GuardDecision>;
-  tool(name: string, args?: Record<string, unknown>): Promise<GuardDecision>;
+  tool(name: string, args?: Record<string, unknown>, resource?: RequestResource): Promise<GuardDecision>;
   output(text: string, source?: string): Promise<GuardDecision>;
   persist(record: NonNullable<DecisionRequest['record']>): Promise<GuardDecision>;
   wrapTool<A extends Record<string, unknown>, R, Rest extends unknown[]>(
     name: string,
     fn: (args: A, ...rest: Rest) => R | Promise<R>,
+    opts?: Omit<WrapToolOptions, 'context'>,
   ): (args: A, ...rest: Rest) => Promise<R>;
   systemPrompt(base: string): string;
   tools<T extends { description?: string }>(all: Record<string, T>): Record<string, T>;
@@ -416,11 +427,12 @@ export function createGuard(opts: GuardOptions = {}): Guard {
         ctx: bound,
         input: (text) => check('input', { ...base, input: { text } }),
         route: (route) => check('route', { ...base, route }),
-        tool: (name, args) => check('tool', { ...base, tool: { name, args: args ?? {} } }),
+        tool: (name, args, resource) =>
+          check('tool', { ...base, ...(resource ? { resource } : {}), tool: { name, args: args ?? {} } }),
         output: (text, source) =>
           check('output', { ...base, output: { text, ...(source ? { source } : {}) } }),
         persist: (rec) => check('persist', { ...base, record: rec }),
-        wrapTool: (name, fn) => guard.wrapTool(name, fn, { context: bound }),
+        wrapTool: (name, fn, o) => guard.wrapTool(name, fn, { ...o, context: bound }),
         systemPrompt: (b) => guard.systemPrompt(b, bound),
         tools: (all) => guard.tools(all, bound),
         run: (fn) => als.run(bound, fn),
@@ -433,6 +445,7 @@ export function createGuard(opts: GuardOptions = {}): Guard {
         check,
         context: () => resolveCtx(o?.context),
         sandbox: opts.sandbox,
+        resource: o?.resource,
         deniedWithoutPrincipal: async () => {
           const d = safeBaselineDecision(
             'tool',

@@ -14,7 +14,15 @@ export { parseDuration } from './duration.js';
 /** Guard errors and their type guards. */
 export { GuardError, isGuardError, isPolicyDeniedError, PolicyDeniedError } from './errors.js';
 export type { AsyncDetector, UnavailableDetector } from './findings.js';
-export type { Guard, GuardContext, GuardDecision, GuardOptions, Interaction } from './guard.js';
+export type {
+  CheckOptions,
+  Guard,
+  GuardContext,
+  GuardDecision,
+  GuardOptions,
+  Interaction,
+  WrapToolOptions,
+} from './guard.js';
 /** Creates a guard; see {@link GuardOptions}. */
 export { createGuard, newInteractionId } from './guard.js';
 /** Guardrail text and tool descriptions. */

@@ -4,7 +4,7 @@
  * (inside its sandbox when required), then its result through the output point as untrusted
  * content, so injected instructions or personal data in tool results are findings like any other.
  */
-import type { DecisionRequest, Point } from '../policy/types.js';
+import type { DecisionRequest, Point, RequestResource } from '../policy/types.js';
 import { PolicyDeniedError } from './errors.js';
 import type { GuardContext, GuardDecision } from './guard.js';
 import type { SandboxRunner } from './obligations.js';
@@ -16,6 +16,10 @@ export interface WrapDeps {
   sandbox: SandboxRunner | undefined;
   /** Records and returns the deny used when no principal is known. */
   deniedWithoutPrincipal(): Promise<GuardDecision>;
+  /** Derives the resource a call is about from its arguments (e.g. the claim's owner and tenant). */
+  resource?:
+    | ((args: Record<string, unknown>) => RequestResource | undefined | Promise<RequestResource | undefined>)
+    | undefined;
 }
 
 /** The text the output point scans for a tool result. */
@@ -56,7 +60,7 @@ export function wrapGuardedTool<A extends Record<string, unknown>, R, Rest exten
     const run = async (): Promise<R> => fn(args, ...rest);
     const result = gate.sandbox && deps.sandbox ? await deps.sandbox(gate.sandbox, run) : await run();
     const text = resultText(result);
-    const out = await deps.check('output', { ...joined, output: { text, source: `tool:${name}` } });
+    const out = await deps.check('output', { ...joined, output: { text, source: 'tool' } });
     if (out.effect === 'deny') throw new PolicyDeniedError(out.message, out.decisionId);
     if (out.text === undefined || out.text === text) return result;
     if (typeof result === 'string') return out.text as R;
