@@ -196,7 +196,7 @@ function decideUnsafe(
       }
     }
     if (rule.detectors.length > 0) {
-      const missing = ensureFindings(policy, point, request, rule.detectors, activation, options);
+      const missing = ensureFindings(policy, point, request, rule.detectors, activation, options, errors);
       if (missing) {
         unavailable ??= missing;
         errors.push({
@@ -445,6 +445,7 @@ function ensureFindings(
   names: readonly string[],
   activation: Record<string, unknown>,
   options: DecideOptions,
+  errors: DecisionError[],
 ): string | undefined {
   let findings = activation.findings as Record<string, readonly Finding[]> | undefined;
   if (!findings) {
@@ -469,7 +470,12 @@ function ensureFindings(
     }
     if (!list) {
       if (config?.onUnavailable === 'skip') {
+        // Skipping still leaves a trace: the record must show the detector did not run.
         findings[name] = [];
+        errors.push({
+          code: 'engine/detector-skipped',
+          message: `detector \`${name}\` could not run; treated as no findings`,
+        });
         continue;
       }
       return name;

@@ -46,7 +46,7 @@ export function composeOverlay(
       loosenings.push({
         target: `defaults.${point}`,
         what: `default for \`${point}\` changes from deny to allow`,
-        loc: overlay.loc,
+        loc: overlay.defaultLocs.get(`defaults.${point}`) ?? overlay.loc,
       });
     }
     defaults[point] = overlay.defaults[point];
@@ -54,7 +54,11 @@ export function composeOverlay(
   let onError = baseline.onError;
   if (overlay.declared.has('defaults.onError')) {
     if (baseline.onError === 'deny' && overlay.onError !== 'deny') {
-      loosenings.push({ target: 'defaults.onError', what: '`onError` no longer denies', loc: overlay.loc });
+      loosenings.push({
+        target: 'defaults.onError',
+        what: '`onError` no longer denies',
+        loc: overlay.defaultLocs.get('defaults.onError') ?? overlay.loc,
+      });
     }
     onError = overlay.onError;
   }

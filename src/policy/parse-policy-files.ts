@@ -160,6 +160,7 @@ function mergeFiles(
     guardrails: [],
     deviations: [],
     declared: new Set(),
+    defaultLocs: new Map(),
     loc: firstYaml.locate([]),
   };
   const singletonOwner = new Map<string, SourceLocation>();
@@ -204,6 +205,7 @@ function mergeFiles(
         if (k === 'onError') doc.onError = v as PolicyDocument['onError'];
         else doc.defaults[k as Point] = v as 'allow' | 'deny';
         doc.declared.add(`defaults.${k}`);
+        doc.defaultLocs.set(`defaults.${k}`, yaml.locate(['defaults', k]));
       }
     }
     const messages = data.messages as Data | undefined;
@@ -230,7 +232,7 @@ function mergeFiles(
         scopes: Array.isArray(t.scopes) ? t.scopes.map(String) : [],
         ...(t.params !== undefined ? { params: t.params as Record<string, unknown> } : {}),
         loc,
-        locateKey: (key) => yaml.locate(['tools', name, key], { key: true }),
+        locateKey: (key) => yaml.locate(['tools', name, key]),
       });
     }
     ((data.rules as Data[] | undefined) ?? []).forEach((r, index) => {

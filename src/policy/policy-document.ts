@@ -99,6 +99,8 @@ export interface PolicyDocument {
   rules: RuleSpec[];
   guardrails: GuardrailSpec[];
   deviations: DeviationSpec[];
+  /** Where each explicitly set default (`defaults.<point>`, `defaults.onError`) is written. */
+  defaultLocs: Map<string, SourceLocation>;
   /** Which top-level keys this layer set explicitly (for overlay composition). */
   declared: Set<string>;
   loc: SourceLocation;
