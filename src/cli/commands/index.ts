@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerActivate } from './activate.js';
 import { registerBuild } from './build.js';
 import { registerEval } from './eval.js';
+import { registerExceptions } from './exceptions.js';
 import { registerFmt } from './fmt.js';
 import { registerInit } from './init.js';
 import { registerKeys } from './keys.js';
@@ -29,6 +30,7 @@ export const commandRegistrations: RegisterCommand[] = [
   registerKeys,
   registerSign,
   registerVerify,
+  registerExceptions,
   registerTest,
   registerReplay,
   registerLogs,
