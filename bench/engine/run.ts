@@ -1,23 +1,15 @@
 // Engine benchmark: the same claims tool-gating scenario in Rampart, Cedar (wasm, in process), casbin
-// (in process) and Cerbos (server on loopback), at 10, 100 and 1,000 rules.
+// (in process) and Cerbos (server on loopback), at 10, 100 and 1,000 rules. Each engine runs in its own
+// worker process; the full run makes several passes and keeps each engine's best figures.
 // Usage: tsx bench/engine/run.ts [--quick] [--skip=cerbos,casbin,...]
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Measurement, measureAsync, measureSync } from './measure.js';
-import { casbinEngine } from './peers/casbin.js';
-import { cedarPlain, cedarPreparsed } from './peers/cedar.js';
-import { type CerbosServer, cerbosEngine, cerbosKind, startCerbos } from './peers/cerbos.js';
-import { rampartEngine } from './peers/rampart.js';
-import type { AsyncEngine, SyncEngine } from './peers/types.js';
-import {
-  type BenchRequest,
-  type BenchRule,
-  expectedDecision,
-  generateRequests,
-  generateRules,
-} from './scenario.js';
+import { ENGINES } from './engines.js';
+import { measureSync } from './measure.js';
+import type { WorkerResult } from './worker.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -27,23 +19,11 @@ const skip = new Set(
     .flatMap((a) => a.slice('--skip='.length).split(','))
     .filter(Boolean),
 );
-const SIZES = [10, 100, 1000];
-const REQUESTS = quick ? 512 : 2048;
-const SLOW_REQUESTS = quick ? 64 : 256;
+// Passes over all engines; an engine keeps its best figure of each metric, so a burst of load from
+// other processes on a shared machine penalises one pass, not one engine.
+const PASSES = quick ? 1 : 2;
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsPath = join(here, '..', 'results', 'engine.json');
-
-// Throughput is measured with batches of calls (timer cost divided away); latency percentiles time
-// every call on its own, so they include one process.hrtime.bigint() pair (TIMER_NS below).
-const syncThroughput = quick
-  ? { warmupMs: 100, measureMs: 400, batch: 16 }
-  : { warmupMs: 500, measureMs: 3000, batch: 16 };
-const syncLatency = quick
-  ? { warmupMs: 50, measureMs: 400, batch: 1 }
-  : { warmupMs: 200, measureMs: 2000, batch: 1 };
-const asyncTiming = quick ? { warmupMs: 200, measureMs: 800 } : { warmupMs: 1000, measureMs: 4000 };
-// Re-parsing 1,000 Cedar policies per call takes milliseconds: a shorter window suffices for it.
-const slowTiming = quick ? { warmupMs: 50, measureMs: 300 } : { warmupMs: 300, measureMs: 1500 };
 
 interface Result {
   engine: string;
@@ -53,135 +33,75 @@ interface Result {
   p99_us: number;
 }
 
-interface EngineSpec {
-  name: string;
-  note: string;
-  build: (rules: BenchRule[], size: number) => Promise<SyncEngine | AsyncEngine>;
-  slow?: boolean;
+async function runWorker(id: string): Promise<WorkerResult[]> {
+  const worker = join(here, 'worker.ts');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', worker, `--engine=${id}`, ...(quick ? ['--quick'] : [])],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`engine ${id} failed (exit ${code}):\n${stderr.trim()}`);
+  const line = stdout.trim().split('\n').pop() ?? '';
+  return (JSON.parse(line) as { results: WorkerResult[] }).results;
 }
 
-function verify(
-  name: string,
-  engine: { decide(p: unknown): boolean },
-  prepared: unknown[],
-  expected: boolean[],
-) {
-  for (let i = 0; i < prepared.length; i++) {
-    const got = engine.decide(prepared[i]);
-    if (got !== expected[i]) {
-      throw new Error(
-        `DECISION MISMATCH: ${name} request ${i} gave ${got ? 'allow' : 'deny'}, expected ${expected[i] ? 'allow' : 'deny'}`,
-      );
-    }
-  }
-}
-
-async function verifyAsync(name: string, engine: AsyncEngine, prepared: unknown[], expected: boolean[]) {
-  for (let i = 0; i < prepared.length; i++) {
-    const got = await engine.decide(prepared[i]);
-    if (got !== expected[i]) {
-      throw new Error(
-        `DECISION MISMATCH: ${name} request ${i} gave ${got ? 'allow' : 'deny'}, expected ${expected[i] ? 'allow' : 'deny'}`,
-      );
-    }
-  }
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const rulesBySize = new Map(SIZES.map((n) => [n, generateRules(n)]));
-  let cerbos: CerbosServer | undefined;
-  if (!skip.has('cerbos')) {
-    cerbos = await startCerbos(SIZES.map((n) => ({ kind: cerbosKind(n), rules: rulesBySize.get(n) ?? [] })));
-  }
-  const specs: EngineSpec[] = [
-    {
-      name: 'rampart',
-      note: 'in process; parsePolicyFiles → compilePolicy once, decide(compiled, "tool", request) per call',
-      build: async (rules) => rampartEngine(rules),
-    },
-    {
-      name: 'cedar-wasm (preparsed)',
-      note: 'in process; preparsePolicySet once, statefulIsAuthorized per call (entities passed per call)',
-      build: cedarPreparsed,
-    },
-    {
-      name: 'cedar-wasm (isAuthorized)',
-      note: 'in process; isAuthorized with the policy text on every call (re-parsed each time)',
-      build: cedarPlain,
-      slow: true,
-    },
-    {
-      name: 'casbin',
-      note: 'in process; node-casbin enforceSync, ABAC matcher, one policy line per rule',
-      build: casbinEngine,
-    },
-    {
-      name: 'cerbos (http)',
-      note: 'cerbos server binary on 127.0.0.1, @cerbos/http client, one request in flight: latency is a full HTTP round trip',
-      build: async (_rules, size) => {
-        if (!cerbos) throw new Error('cerbos not started');
-        return cerbosEngine(cerbos, cerbosKind(size));
-      },
-    },
-  ];
-  const active = specs.filter((s) => !skip.has(s.name.split(/[ -]/)[0] ?? s.name));
-
-  const timerNs = measureSync(1, () => 0, { warmupMs: 50, measureMs: 200, batch: 1 }).p50_ns;
-  const results: Result[] = [];
-  try {
-    for (const size of SIZES) {
-      const rules = rulesBySize.get(size) ?? [];
-      const byTool = new Map(rules.map((r) => [r.tool, r]));
-      const requests: BenchRequest[] = generateRequests(rules, REQUESTS, 1000 + size);
-      const expected = requests.map((r) => expectedDecision(byTool, r));
-      const allows = expected.filter(Boolean).length;
-      console.log(
-        `\n${size} rules: ${requests.length} requests, ${allows} allow / ${requests.length - allows} deny`,
-      );
-      for (const spec of active) {
-        const engine = await spec.build(rules, size);
-        // A slow engine (milliseconds a call) is checked and timed on a prefix of the requests only.
-        const count = spec.slow ? SLOW_REQUESTS : requests.length;
-        const prepared = requests.slice(0, count).map((r) => engine.prepare(r));
-        const want = expected.slice(0, count);
-        let m: Measurement;
-        if (engine.kind === 'sync') {
-          verify(spec.name, engine, prepared, want);
-          const op = (i: number) => engine.decide(prepared[i]);
-          if (spec.slow) {
-            m = measureSync(prepared.length, op, { ...slowTiming, batch: 1 });
-          } else {
-            const t = measureSync(prepared.length, op, syncThroughput);
-            const l = measureSync(prepared.length, op, syncLatency);
-            m = { ops: t.ops, ops_per_s: t.ops_per_s, p50_ns: l.p50_ns, p99_ns: l.p99_ns };
-          }
-        } else {
-          await verifyAsync(spec.name, engine, prepared, want);
-          m = await measureAsync(prepared.length, (i) => engine.decide(prepared[i]), asyncTiming);
-        }
-        const r: Result = {
-          engine: spec.name,
-          rules: size,
-          ops_per_s: Math.round(m.ops_per_s),
-          p50_us: round(m.p50_ns / 1e3, 3),
-          p99_us: round(m.p99_ns / 1e3, 3),
-        };
-        results.push(r);
+  const engines = ENGINES.filter((e) => !skip.has(e.id));
+  const best = new Map<string, WorkerResult>();
+  for (let pass = 0; pass < PASSES; pass++) {
+    for (const spec of engines) {
+      const t0 = performance.now();
+      const rows = await runWorker(spec.id);
+      for (const r of rows) {
+        const key = `${r.engine}@${r.rules}`;
+        const prev = best.get(key);
+        best.set(
+          key,
+          prev
+            ? {
+                ...prev,
+                ops_per_s: Math.max(prev.ops_per_s, r.ops_per_s),
+                p50_ns: Math.min(prev.p50_ns, r.p50_ns),
+                p99_ns: Math.min(prev.p99_ns, r.p99_ns),
+              }
+            : r,
+        );
         console.log(
-          `  ${spec.name.padEnd(26)} agrees on all ${count}; ${r.ops_per_s.toLocaleString('en-US').padStart(11)} ops/s  p50 ${r.p50_us} µs  p99 ${r.p99_us} µs`,
+          `pass ${pass + 1} ${spec.name.padEnd(26)} ${String(r.rules).padStart(5)} rules: agrees on ${r.requests} (${r.allows} allow); ${Math.round(r.ops_per_s).toLocaleString('en-US')} ops/s, p50 ${round(r.p50_ns / 1e3, 2)} µs, p99 ${round(r.p99_ns / 1e3, 2)} µs, compile ${Math.round(r.compile_ms)} ms`,
         );
       }
+      console.log(`  (${spec.id} took ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
-  } finally {
-    cerbos?.close();
   }
-
+  const results: Result[] = [];
+  for (const size of [10, 100, 1000]) {
+    for (const spec of engines) {
+      const r = best.get(`${spec.name}@${size}`);
+      if (!r) continue;
+      results.push({
+        engine: r.engine,
+        rules: r.rules,
+        ops_per_s: Math.round(r.ops_per_s),
+        p50_us: round(r.p50_ns / 1e3, 3),
+        p99_us: round(r.p99_ns / 1e3, 3),
+      });
+    }
+  }
+  const timerNs = measureSync(1, () => 0, { warmupMs: 50, measureMs: 200, batch: 1 }).p50_ns;
   printTable(results, timerNs);
   const targets = checkTargets(results);
   mkdirSync(dirname(resultsPath), { recursive: true });
@@ -193,10 +113,14 @@ async function main(): Promise<void> {
         mode: quick ? 'quick' : 'full',
         node: process.version,
         machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown cpu'}`,
-        requests_per_size: REQUESTS,
-        requests_per_size_slow_engines: SLOW_REQUESTS,
+        passes: PASSES,
+        aggregation:
+          'each engine in its own process; best of passes per metric (max ops/s, min p50, min p99)',
         timer_overhead_ns: Math.round(timerNs),
-        engines: Object.fromEntries(active.map((s) => [s.name, s.note])),
+        engines: Object.fromEntries(engines.map((s) => [s.name, s.note])),
+        compile_ms: Object.fromEntries(
+          [...best.values()].map((r) => [`${r.engine}@${r.rules}`, Math.round(r.compile_ms)]),
+        ),
         targets,
         results,
       },
