@@ -265,7 +265,7 @@ export async function runLogsVerify(
       else {
         const p = s.problem!;
         io.stdout.write(
-          `FAILED ${s.stream}: ${p.kind} at position ${p.index} (seq ${p.seq}${p.id ? `, decision ${p.id}` : ''}): ${p.message}\n`,
+          `FAILED ${s.stream}: ${p.kind} at position ${p.index} (expected seq ${p.seq}${p.id ? `, found decision ${p.id}` : ''}): ${p.message}\n`,
         );
       }
     }
