@@ -46,7 +46,16 @@ export function formatPolicy(text: string, file = '<input>'): string {
       }),
     );
   }
-  if (doc.contents) arrange(doc.contents as Node, []);
+  const contents = doc.contents;
+  if (isMap(contents)) {
+    // A comment above the first key is the file's header; keep it on top when keys are reordered.
+    const first = contents.items[0];
+    if (first && isPair(first) && isScalar(first.key) && first.key.commentBefore) {
+      doc.commentBefore = doc.commentBefore ? `${doc.commentBefore}\n${first.key.commentBefore}` : first.key.commentBefore;
+      first.key.commentBefore = undefined;
+    }
+  }
+  if (contents) arrange(contents as Node, []);
   const out = doc.toString({
     indent: 2,
     indentSeq: true,
@@ -74,10 +83,8 @@ function arrange(node: Node, path: Path): void {
   if (isMap(node)) {
     const order = orderFor(path);
     if (order) sortPairs(node, order);
-    node.flow =
-      isLeafMap(node) && path.length >= 3 && !path.includes('rules')
-        ? true
-        : isObligation(path) && isLeafMap(node);
+    const leaf = isLeafMap(node) && fitsOnOneLine(node);
+    node.flow = leaf && ((path.length >= 3 && !path.includes('rules')) || isObligation(path));
     for (const pair of node.items) {
       if (!isPair(pair) || !isScalar(pair.key)) continue;
       const key = String(pair.key.value);
@@ -95,7 +102,7 @@ function arrange(node: Node, path: Path): void {
     return;
   }
   if (isSeq(node)) {
-    node.flow = node.items.every((i) => isScalar(i)) && node.items.length > 0;
+    node.flow = node.items.length > 0 && node.items.every((i) => isScalar(i)) && fitsOnOneLine(node);
     node.items.forEach((item, i) => {
       if (!item || typeof item !== 'object') return;
       arrange(item as Node, [...path, '*']);
@@ -106,6 +113,22 @@ function arrange(node: Node, path: Path): void {
       }
     });
   }
+}
+
+/** Flow style only while the collection stays short; long ones read better as blocks. */
+const MAX_FLOW_CHARS = 72;
+
+function fitsOnOneLine(node: Node): boolean {
+  return flowLength(node) <= MAX_FLOW_CHARS;
+}
+
+function flowLength(node: unknown): number {
+  if (isScalar(node)) return String(node.value).length + 2;
+  if (isSeq(node)) return node.items.reduce<number>((n, i) => n + flowLength(i) + 2, 2);
+  if (isMap(node)) {
+    return node.items.reduce<number>((n, p) => n + (isPair(p) ? flowLength(p.key) + flowLength(p.value) + 2 : 0), 2);
+  }
+  return 0;
 }
 
 function isObligation(path: Path): boolean {
