@@ -2,6 +2,7 @@
 import { POINTS, type Point } from '../policy/types.js';
 import type { PolicyUnderTest } from './policy-under-test.js';
 import type { CaseResult } from './run-types.js';
+import type { SimulationResult } from './simulation-types.js';
 
 /** Covered and uncovered members of one dimension. */
 export interface CoverageDimension {
@@ -15,11 +16,15 @@ export interface FileCoverage extends CoverageDimension {
   file: string;
 }
 
-/** Per test file: how many cases it holds and how many failed. */
+/** Per test file: how many cases (and variants, simulations) it holds and how many failed. */
 export interface SuiteFileSummary {
   file: string;
   cases: number;
   failed: number;
+  variants: number;
+  variantsFailed: number;
+  simulations: number;
+  simulationsFailed: number;
 }
 
 /** The whole coverage report. */
@@ -43,23 +48,60 @@ function dimension(all: readonly string[], seen: ReadonlySet<string>): CoverageD
   return { total: unique.length, covered: unique.length - uncovered.length, uncovered };
 }
 
-/** Computes coverage from the results of a run (authored cases, incidents and variants all count). */
-export function computeCoverage(policy: PolicyUnderTest, results: readonly CaseResult[]): CoverageReport {
+const STEP_POINT: Record<string, Point> = { message: 'input', tool: 'tool', output: 'output' };
+
+/** Computes coverage from the results of a run (authored cases, incidents, variants and simulations all count). */
+export function computeCoverage(
+  policy: PolicyUnderTest,
+  results: readonly CaseResult[],
+  simulations: readonly SimulationResult[] = [],
+): CoverageReport {
   const matched = new Set<string>();
   const points = new Set<Point>();
   const tools = new Set<string>();
   const obligations = new Set<string>();
   const testFiles = new Map<string, SuiteFileSummary>();
+  const summaryOf = (file: string): SuiteFileSummary => {
+    let summary = testFiles.get(file);
+    if (!summary) {
+      summary = {
+        file,
+        cases: 0,
+        failed: 0,
+        variants: 0,
+        variantsFailed: 0,
+        simulations: 0,
+        simulationsFailed: 0,
+      };
+      testFiles.set(file, summary);
+    }
+    return summary;
+  };
   for (const r of results) {
     for (const id of r.decision.rules) matched.add(id);
     for (const o of r.decision.obligations) obligations.add(o.type);
     points.add(r.point);
     if (r.tool) tools.add(r.tool);
-    if (r.kind === 'variant') continue;
-    const summary = testFiles.get(r.file) ?? { file: r.file, cases: 0, failed: 0 };
-    summary.cases += 1;
-    if (!r.passed) summary.failed += 1;
-    testFiles.set(r.file, summary);
+    const summary = summaryOf(r.file);
+    if (r.kind === 'variant') {
+      summary.variants += 1;
+      if (!r.passed) summary.variantsFailed += 1;
+    } else {
+      summary.cases += 1;
+      if (!r.passed) summary.failed += 1;
+    }
+  }
+  for (const sim of simulations) {
+    const summary = summaryOf(sim.file);
+    summary.simulations += 1;
+    if (!sim.passed) summary.simulationsFailed += 1;
+    for (const step of sim.steps) {
+      for (const id of step.rules) matched.add(id);
+      for (const o of step.obligations) obligations.add(o);
+      const point = STEP_POINT[step.kind];
+      if (point) points.add(point);
+      if (step.tool) tools.add(step.tool);
+    }
   }
   const rules = dimension(
     policy.rules.map((r) => r.id),

@@ -78,7 +78,7 @@ export async function runTests(
   if (results.length === 0 && project.simulations.length === 0) {
     problems.push('no test cases found in tests/*.yaml or incidents/*.yaml');
   }
-  const coverage = computeCoverage(policy, results);
+  const coverage = computeCoverage(policy, results, simulations);
   if (opts.minCoverage !== undefined && coverage.percent < opts.minCoverage) {
     problems.push(`coverage ${coverage.percent.toFixed(1)}% is below the minimum ${opts.minCoverage}%`);
   }

@@ -30,6 +30,10 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
 }
 
+function obligationsOf(records: readonly DecisionRecordInput[]): string[] {
+  return [...new Set(records.flatMap((r) => r.decision.obligations.map((o) => o.type)))];
+}
+
 function strictestOutcome(records: readonly DecisionRecordInput[]): string {
   const outcomes = records.map((r) => r.decision.outcome);
   if (outcomes.includes('blocked')) return 'blocked';
@@ -131,6 +135,7 @@ export async function runSimulation(policy: CompiledPolicy, sim: Simulation): Pr
           kind: 'message',
           outcome: strictestOutcome(recs),
           rules: recs.flatMap((r) => r.decision.rules),
+          obligations: obligationsOf(recs),
         });
         continue;
       }
@@ -142,6 +147,7 @@ export async function runSimulation(policy: CompiledPolicy, sim: Simulation): Pr
           kind: 'output',
           outcome: strictestOutcome(recs),
           rules: recs.flatMap((r) => r.decision.rules),
+          obligations: obligationsOf(recs),
         });
         continue;
       }
@@ -177,6 +183,7 @@ export async function runSimulation(policy: CompiledPolicy, sim: Simulation): Pr
         approvalRequested: approvals.length > approvalsBefore,
         signals: { ...signals },
         rules: recs.flatMap((r) => r.decision.rules),
+        obligations: obligationsOf(recs),
       });
     }
   } finally {

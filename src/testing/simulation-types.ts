@@ -45,7 +45,10 @@ export interface StepOutcome {
   executed?: boolean;
   approvalRequested?: boolean;
   signals?: Record<string, number>;
+  /** Rules matched by the step's decisions (the tool gate and the result's output check for tool steps). */
   rules: string[];
+  /** Obligation types the step's decisions carried. */
+  obligations: string[];
 }
 
 /** The result of one simulation. */

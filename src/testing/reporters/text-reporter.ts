@@ -62,7 +62,16 @@ export function formatCoverage(c: CoverageReport): string[] {
   if (c.byTestFile.length > 0) {
     lines.push('  cases per test file:');
     for (const f of c.byTestFile) {
-      lines.push(`    ${pad(f.file, width)} ${f.cases} cases${f.failed > 0 ? `, ${f.failed} failed` : ''}`);
+      const parts: string[] = [];
+      if (f.cases > 0) parts.push(`${f.cases} cases${f.failed > 0 ? ` (${f.failed} failed)` : ''}`);
+      if (f.variants > 0)
+        parts.push(`${f.variants} variants${f.variantsFailed > 0 ? ` (${f.variantsFailed} failed)` : ''}`);
+      if (f.simulations > 0) {
+        parts.push(
+          `${f.simulations} simulations${f.simulationsFailed > 0 ? ` (${f.simulationsFailed} failed)` : ''}`,
+        );
+      }
+      lines.push(`    ${pad(f.file, width)} ${parts.join(', ')}`);
     }
   }
   return lines;
@@ -116,6 +125,7 @@ export function formatTextReport(report: TestRunReport): string {
   if (mutations.length > 0) lines.push(...mutations, '');
   lines.push(...formatCoverage(report.coverage), '');
   for (const problem of report.problems) lines.push(`! ${problem}`);
+  for (let i = 0; i < lines.length; i++) lines[i] = (lines[i] ?? '').trimEnd();
   const c = report.counts;
   const summary = `${c.cases} cases, ${c.incidents} incident cases, ${c.variants} variants, ${c.simulations} simulations`;
   lines.push(report.passed ? `PASSED — ${summary}` : `FAILED — ${c.failed} failed of ${summary}`);
