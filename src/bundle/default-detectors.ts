@@ -1,7 +1,14 @@
-/** The detector implementations used when the caller supplies none. */
+/** The detector implementations used when the caller supplies none: the built-ins, with RE2 for custom patterns. */
+import RE2 from 're2';
+import { createDetectorRegistry } from '../detect/registry.js';
 import type { DetectorRegistry } from '../policy/detector-contract.js';
 
-/** The built-in detector registry, or undefined while none is available. */
-export function defaultDetectors(): DetectorRegistry | undefined {
-  return undefined;
+let registry: DetectorRegistry | undefined;
+
+/** The built-in detector registry; `custom` patterns compile with RE2 (linear time). */
+export function defaultDetectors(): DetectorRegistry {
+  registry ??= createDetectorRegistry({
+    compileRegex: (source, flags) => new RE2(source, flags.includes('u') ? flags : `${flags}u`),
+  });
+  return registry;
 }
