@@ -31,6 +31,11 @@ export interface CreateBundleInput {
 
 const VERSION = /^(?:\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?|\d{4}\.\d{2}\.\d{2}(?:-\d+)?)$/;
 
+/** True for a semantic (`1.2.0`, `1.2.0-rc.1`) or date (`2026.11.25-1`) version. */
+export function isBundleVersion(version: string): boolean {
+  return VERSION.test(version);
+}
+
 /** Builds an unsigned bundle; throws `BundleError` when the manifest would be incomplete. */
 export function createBundle(input: CreateBundleInput): Bundle {
   if (input.changelog.trim() === '')

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerActivate } from './activate.js';
 import { registerBuild } from './build.js';
+import { registerDiff } from './diff.js';
 import { registerEval } from './eval.js';
 import { registerExceptions } from './exceptions.js';
 import { registerFmt } from './fmt.js';
@@ -31,6 +32,7 @@ export const commandRegistrations: RegisterCommand[] = [
   registerSign,
   registerVerify,
   registerExceptions,
+  registerDiff,
   registerTest,
   registerReplay,
   registerLogs,
