@@ -7,6 +7,7 @@ export {
   type PolicyDiagnostic,
   PolicyLoadError,
 } from './errors.js';
+export { formatPolicy } from './format-policy.js';
 export { POLICY_LIMITS } from './limits.js';
 export { type ParseOptions, parsePolicyFiles } from './parse-policy-files.js';
 export type { PolicyDocument, PolicySource, RuleSpec, ToolSpec } from './policy-document.js';
