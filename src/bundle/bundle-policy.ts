@@ -71,7 +71,14 @@ export function bundlePolicySource(bundle: Bundle, options: BundlePolicyOptions 
   return source;
 }
 
-/** Loads and compiles the bundle's policy with the default detectors and RE2, stamped with the bundle digest. */
+/**
+ * Loads and compiles the bundle's policy with the default detectors and RE2, stamped with the bundle
+ * digest and the manifest's name and version (what decision records must name, even when the build
+ * overrode `metadata.version`).
+ */
 export function compileBundle(bundle: Bundle, options: BundlePolicyOptions = {}): CompiledPolicy {
-  return compileWithDefaults(bundlePolicySource(bundle, options), { digest: bundle.digest });
+  const compiled = compileWithDefaults(bundlePolicySource(bundle, options), { digest: bundle.digest });
+  const { name, version } = bundle.manifest;
+  if (compiled.name === name && compiled.version === version) return compiled;
+  return Object.freeze({ ...compiled, name, version });
 }

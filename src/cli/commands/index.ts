@@ -11,6 +11,7 @@ import { registerKeys } from './keys.js';
 import { registerLogs } from './logs.js';
 import { registerReplay } from './replay.js';
 import { registerRollback } from './rollback.js';
+import { registerShadow } from './shadow.js';
 import { registerSign } from './sign.js';
 import { registerTest } from './test.js';
 import { registerValidate } from './validate.js';
@@ -33,6 +34,7 @@ export const commandRegistrations: RegisterCommand[] = [
   registerVerify,
   registerExceptions,
   registerDiff,
+  registerShadow,
   registerTest,
   registerReplay,
   registerLogs,
