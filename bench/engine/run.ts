@@ -50,8 +50,17 @@ async function runWorker(id: string): Promise<WorkerResult[]> {
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`engine ${id} failed (exit ${code}):\n${stderr.trim()}`);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('close', (c, s) => resolve([c, s])),
+  );
+  if (code !== 0) {
+    // V8 on Node 20 sometimes aborts in a deoptimisation inside cedar-wasm's JS glue
+    // ("Fatal error ... unreachable code", SIGTRAP): the engine crashed, its decisions did not differ.
+    const crashed = signal !== null || /Fatal error/.test(stderr);
+    throw Object.assign(new Error(`engine ${id} failed (exit ${code ?? signal}):\n${stderr.trim()}`), {
+      crashed,
+    });
+  }
   const line = stdout.trim().split('\n').pop() ?? '';
   return (JSON.parse(line) as { results: WorkerResult[] }).results;
 }
@@ -62,10 +71,20 @@ async function main(): Promise<void> {
   const started = performance.now();
   const engines = ENGINES.filter((e) => !skip.has(e.id));
   const best = new Map<string, WorkerResult>();
+  const restarts = new Map<string, number>();
   for (let pass = 0; pass < PASSES; pass++) {
     for (const spec of engines) {
       const t0 = performance.now();
-      const rows = await runWorker(spec.id);
+      let rows: WorkerResult[] | undefined;
+      for (let attempt = 1; !rows; attempt++) {
+        try {
+          rows = await runWorker(spec.id);
+        } catch (e) {
+          if (!(e as { crashed?: boolean }).crashed || attempt >= 3) throw e;
+          restarts.set(spec.id, (restarts.get(spec.id) ?? 0) + 1);
+          console.log(`  (${spec.id} worker crashed inside V8, attempt ${attempt}; retrying)`);
+        }
+      }
       for (const r of rows) {
         const key = `${r.engine}@${r.rules}`;
         const prev = best.get(key);
@@ -117,6 +136,7 @@ async function main(): Promise<void> {
         aggregation:
           'each engine in its own process; best of passes per metric (max ops/s, min p50, min p99)',
         timer_overhead_ns: Math.round(timerNs),
+        worker_crashes_retried: Object.fromEntries(restarts),
         engines: Object.fromEntries(engines.map((s) => [s.name, s.note])),
         compile_ms: Object.fromEntries(
           [...best.values()].map((r) => [`${r.engine}@${r.rules}`, Math.round(r.compile_ms)]),

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
       const byTool = new Map(rules.map((r) => [r.tool, r]));
       const requests = generateRequests(rules, spec.slow ? SLOW_REQUESTS : REQUESTS, 1000 + size);
       const expected = requests.map((r) => expectedDecision(byTool, r));
+      process.stderr.write(`${spec.id} ${size} rules: build and check\n`);
       const t0 = performance.now();
       const engine: SyncEngine | AsyncEngine = await opened.build(rules, size);
       const compileMs = performance.now() - t0;
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
           );
         }
       }
+      process.stderr.write(`${spec.id} ${size} rules: measure\n`);
       let m: Measurement;
       if (engine.kind === 'sync') {
         const op = (i: number) => engine.decide(prepared[i]);
