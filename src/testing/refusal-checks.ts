@@ -9,14 +9,27 @@ import type { CheckFailure } from './run-types.js';
 
 const SCORE_WORDS = /\b(?:score|threshold|confidence|probability)\b/i;
 const FRACTION = /(?<![\d.])0?\.\d+(?![\d.])/;
+const WORD_CHAR = /[a-z0-9_-]/;
 
-function containsToken(message: string, token: string): boolean {
-  const index = message.toLowerCase().indexOf(token.toLowerCase());
+/** Whether `token` (lower case) occurs in `lower` (the lower-cased message) as a whole token. */
+function containsToken(lower: string, token: string): boolean {
+  const index = lower.indexOf(token);
   if (index < 0) return false;
-  const before = message[index - 1];
-  const after = message[index + token.length];
-  const wordChar = /[A-Za-z0-9_-]/;
-  return !(before && wordChar.test(before)) && !(after && wordChar.test(after));
+  const before = lower[index - 1];
+  const after = lower[index + token.length];
+  return !(before && WORD_CHAR.test(before)) && !(after && WORD_CHAR.test(after));
+}
+
+const idCache = new WeakMap<PolicyUnderTest, readonly string[]>();
+
+/** Rule ids worth looking for: single-word ids (e.g. `pii`) are ordinary words, ids with a separator are distinctive. */
+function distinctiveIds(policy: PolicyUnderTest): string[] {
+  let ids = idCache.get(policy);
+  if (!ids) {
+    ids = policy.rules.map((r) => r.id).filter((id) => /[-_./]/.test(id));
+    idCache.set(policy, ids);
+  }
+  return [...ids];
 }
 
 /** The refusal problems of one decision; empty when the message is safe to show. */
@@ -32,12 +45,12 @@ export function checkRefusal(decision: TestedDecision, policy: PolicyUnderTest):
   if (reason.length >= 8 && message.toLowerCase().includes(reason.toLowerCase())) {
     fail('message does not contain the internal reason', 'message contains the internal reason');
   }
-  // Single-word ids (e.g. `pii`) are ordinary words; only ids with a separator are distinctive.
-  const ruleIds = new Set([...decision.rules, ...policy.rules.map((r) => r.id)]);
-  for (const id of ruleIds) {
-    if (/[-_./]/.test(id) && containsToken(message, id)) {
+  const lower = message.toLowerCase();
+  const ids = distinctiveIds(policy);
+  for (const id of decision.rules) if (!ids.includes(id) && /[-_./]/.test(id)) ids.push(id);
+  for (const id of ids) {
+    if (containsToken(lower, id.toLowerCase()))
       fail('message does not name a rule id', `message names rule '${id}'`);
-    }
   }
   if (SCORE_WORDS.test(message) || FRACTION.test(message)) {
     fail('message does not mention scores or thresholds', 'message mentions a score or threshold');
