@@ -4,9 +4,12 @@
  * when that directory exists, otherwise memory, so a quick start never writes files unasked).
  */
 import { existsSync } from 'node:fs';
+import RE2 from 're2';
 import { defaultDetectors } from '../bundle/default-detectors.js';
 import { compileWithDefaults } from '../bundle/load-policy.js';
 import { readPolicyDir } from '../bundle/policy-dir.js';
+import type { RegexCompiler } from '../detect/index.js';
+import { createDetectorRegistry } from '../detect/index.js';
 import type { CompiledPolicy } from '../engine/index.js';
 import { MemorySink, openDefaultSink } from '../evidence/index.js';
 import type { EvidenceSink } from '../evidence/sink.js';
@@ -15,17 +18,26 @@ import type { PolicySource } from '../policy/index.js';
 
 /** The defaults, resolved once. */
 export interface GuardDefaults {
-  /** Undefined while the detect ring provides none. */
   builtinDetectors: DetectorRegistry | undefined;
   readPolicyDir: (dir: string) => Promise<PolicySource>;
   compile: (source: PolicySource, detectors: DetectorRegistry | undefined) => CompiledPolicy;
   defaultSink: () => Promise<EvidenceSink>;
 }
 
+// RE2 keeps user-supplied `custom` detector patterns linear-time.
+const re2Compiler: RegexCompiler = (source, flags) =>
+  new RE2(source, flags) as unknown as ReturnType<RegexCompiler>;
+let registry: DetectorRegistry | undefined;
+function builtinRegistry(): DetectorRegistry {
+  registry ??= createDetectorRegistry({ compileRegex: re2Compiler });
+  return registry;
+}
+
 /** Returns the defaults. */
 export function loadDefaults(): GuardDefaults {
   return {
-    builtinDetectors: defaultDetectors(),
+    builtinDetectors:
+      defaultDetectors() ?? (registry ??= createDetectorRegistry({ compileRegex: re2Compiler })),
     readPolicyDir: (dir) => readPolicyDir(dir),
     compile: (source, detectors) => compileWithDefaults(source, detectors ? { detectors } : {}),
     defaultSink: async () => (existsSync('.rampart') ? await openDefaultSink('.rampart') : new MemorySink()),

@@ -45,10 +45,19 @@ export function wrapGuardedTool<A extends Record<string, unknown>, R, Rest exten
       const d = await deps.deniedWithoutPrincipal();
       throw new PolicyDeniedError(d.message, d.decisionId);
     }
+    let resource = ctx.resource;
+    if (deps.resource) {
+      try {
+        resource = (await deps.resource((args ?? {}) as Record<string, unknown>)) ?? resource;
+      } catch {
+        // Unknown resource: decide without its owner, so ownership rules cannot match an allow by accident.
+        resource = { kind: 'unknown' };
+      }
+    }
     const base = {
       principal: ctx.principal,
       ...(ctx.context ? { context: ctx.context } : {}),
-      ...(ctx.resource ? { resource: ctx.resource } : {}),
+      ...(resource ? { resource } : {}),
     };
     const gate = await deps.check('tool', {
       ...base,

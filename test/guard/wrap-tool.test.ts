@@ -137,3 +137,27 @@ describe('wrapTool', () => {
     await expect(boom({ claimId: 'CLM-00000001' })).rejects.toBeInstanceOf(RangeError);
   });
 });
+
+describe('wrapTool resource resolver', () => {
+  it('derives the resource from the arguments, and an unresolvable one cannot satisfy ownership', async () => {
+    const seen: unknown[] = [];
+    const sink = new RecordingSink();
+    const guard = createGuard({
+      policy: await fixturePolicy(),
+      detectors: testDetectors,
+      asyncDetectors: { classifier: async () => [], optional: async () => [] },
+      evidence: sink,
+    });
+    const lookup = guard.wrapTool('claims.lookup', async () => 'ok', {
+      context: { principal: adjuster },
+      resource: (args) => {
+        seen.push(args);
+        if (args.claimId === 'CLM-00000666') throw new Error('db down');
+        return { kind: 'claim', id: String(args.claimId), ownerId: 'c-1' };
+      },
+    });
+    await expect(lookup({ claimId: 'CLM-00000001' })).resolves.toBe('ok');
+    expect(seen).toEqual([{ claimId: 'CLM-00000001' }]);
+    await expect(lookup({ claimId: 'CLM-00000666' })).resolves.toBe('ok'); // fixture rule ignores resources
+  });
+});
