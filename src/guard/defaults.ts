@@ -36,8 +36,7 @@ function builtinRegistry(): DetectorRegistry {
 /** Returns the defaults. */
 export function loadDefaults(): GuardDefaults {
   return {
-    builtinDetectors:
-      defaultDetectors() ?? (registry ??= createDetectorRegistry({ compileRegex: re2Compiler })),
+    builtinDetectors: defaultDetectors() ?? builtinRegistry(),
     readPolicyDir: (dir) => readPolicyDir(dir),
     compile: (source, detectors) => compileWithDefaults(source, detectors ? { detectors } : {}),
     defaultSink: async () => (existsSync('.rampart') ? await openDefaultSink('.rampart') : new MemorySink()),
