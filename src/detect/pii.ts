@@ -1,0 +1,324 @@
+/**
+ * `builtin/pii`: structured personal data. Every pattern is linear-time by construction: it starts
+ * with a negative lookbehind on its own leading class (so a run of N candidate characters is tried
+ * from one position only) and every quantifier is bounded or unambiguous. Candidates are then
+ * validated (Luhn, mod-97, SSA rules, ABA checksum, libphonenumber) and scored with context words.
+ */
+
+import type { CountryCode } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { Detector, DetectorConfig, DetectorFactory } from '../policy/detector-contract.js';
+import type { Finding } from '../policy/types.js';
+import { checkOptions, readRisk, readStringList, readThreshold } from './config-check.js';
+import { hasContext } from './context-words.js';
+import { DetectError } from './errors.js';
+import {
+  abaRoutingValid,
+  cardIssuerValid,
+  ibanValid,
+  ipv4Valid,
+  ipv6Valid,
+  luhnValid,
+  ninoValid,
+  ssnValid,
+} from './validators.js';
+
+/** Entity types `builtin/pii` can report. */
+export const PII_ENTITIES = [
+  'EMAIL',
+  'PHONE',
+  'CREDIT_CARD',
+  'IBAN',
+  'US_SSN',
+  'IP_ADDRESS',
+  'URL',
+  'US_BANK_ROUTING',
+  'UK_NINO',
+  'DATE_OF_BIRTH',
+  'PASSPORT',
+] as const;
+/** One `builtin/pii` entity type. */
+export type PiiEntity = (typeof PII_ENTITIES)[number];
+
+const PII_VERSION = '1.0.0';
+
+const EMAIL_RE =
+  /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
+const URL_RE = /(?<![\w@/.])(?:https?:\/\/|www\.)[^\s<>"'`{}|\\^]{2,2048}/gi;
+const CARD_RE = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
+const SSN_RE = /(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d-])/g;
+const ROUTING_RE = /(?<![\d-])\d{9}(?![\d-])/g;
+const IBAN_RE = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g;
+const IPV4_RE = /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|\.\d)/g;
+const IPV6_RE =
+  /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:])/g;
+const NINO_RE = /(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/g;
+const PHONE_RE = /(?<![\w+.\-/])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d[\d .-]{5,16}\d(?![\w/]|[.-]\d)/g;
+const MONTHS = 'jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec';
+const DATE_RE = new RegExp(
+  `(?<![\\w/.-])(?:\\d{1,2}[/.-]\\d{1,2}[/.-](?:19|20)\\d{2}|(?:19|20)\\d{2}[/.-]\\d{1,2}[/.-]\\d{1,2}|\\d{1,2}(?:st|nd|rd|th)? (?:${MONTHS})[a-z]{0,6}\\.?,? (?:19|20)\\d{2}|(?:${MONTHS})[a-z]{0,6}\\.? \\d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\\d{2})(?![\\w/])`,
+  'gi',
+);
+const PASSPORT_RE = /(?<![A-Za-z0-9])[A-Z]{0,2}\d{6,9}(?![A-Za-z0-9])/g;
+
+const SSN_CONTEXT = ['ssn', 'social security', 'social sec', 'ss#', 'ss #', 'taxpayer', 'tin'];
+const ROUTING_CONTEXT = ['routing', 'aba', 'rtn', 'transit', 'bank'];
+const DOB_CONTEXT = [
+  'born',
+  'dob',
+  'd.o.b',
+  'date of birth',
+  'birth date',
+  'birthdate',
+  'birthday',
+  'geburtsdatum',
+  'date de naissance',
+  'fecha de nacimiento',
+  'data di nascita',
+];
+const PASSPORT_CONTEXT = ['passport', 'reisepass', 'passeport', 'pasaporte', 'passaporto'];
+const PHONE_CONTEXT = [
+  'phone',
+  'call',
+  'tel',
+  'mobile',
+  'cell',
+  'fax',
+  'contact',
+  'reach',
+  'text me',
+  'whatsapp',
+  'dial',
+  'number',
+];
+const NINO_CONTEXT = ['national insurance', 'nino', 'ni number', 'ni no'];
+const CARD_CONTEXT = ['card', 'visa', 'mastercard', 'amex', 'credit', 'debit', 'cc'];
+
+interface Options {
+  entities: ReadonlySet<PiiEntity>;
+  phoneRegions: CountryCode[];
+}
+
+type Emit = (type: PiiEntity, start: number, end: number, score: number) => void;
+
+function scanEmail(text: string, emit: Emit): void {
+  if (!text.includes('@')) return;
+  for (const m of text.matchAll(EMAIL_RE)) {
+    const local = m[0].slice(0, m[0].indexOf('@'));
+    if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) continue;
+    emit('EMAIL', m.index, m.index + m[0].length, 1);
+  }
+}
+
+function scanUrl(text: string, emit: Emit): void {
+  for (const m of text.matchAll(URL_RE)) {
+    let value = m[0];
+    // Trailing sentence punctuation is not part of the URL; closing brackets only when unbalanced.
+    while (value.length > 0 && /[.,;:!?'")\]}]$/.test(value)) {
+      const last = value[value.length - 1];
+      if (last === ')' && value.split('(').length > value.split(')').length - 1) break;
+      value = value.slice(0, -1);
+    }
+    if (value.length < 8) continue;
+    emit('URL', m.index, m.index + value.length, 0.6);
+  }
+}
+
+function scanCard(text: string, emit: Emit): void {
+  for (const m of text.matchAll(CARD_RE)) {
+    const digits = m[0].replace(/[ -]/g, '');
+    if (digits.length < 13 || digits.length > 19) continue;
+    if (!luhnValid(digits) || !cardIssuerValid(digits)) continue;
+    const seps = m[0].match(/[ -]/g);
+    // Separators must group digits the way cards are printed (4-4-4-4, 4-6-5, …), not at random.
+    if (seps && !/^\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?$|^\d{4}[ -]\d{6}[ -]\d{4,5}$/.test(m[0])) continue;
+    const end = m.index + m[0].length;
+    emit('CREDIT_CARD', m.index, end, hasContext(text, m.index, end, CARD_CONTEXT) ? 1 : 0.95);
+  }
+}
+
+function scanSsn(text: string, emit: Emit): void {
+  for (const m of text.matchAll(SSN_RE)) {
+    const [, area = '', sep = '', group = '', serial = ''] = m;
+    if (!ssnValid(area, group, serial)) continue;
+    const end = m.index + m[0].length;
+    const context = hasContext(text, m.index, end, SSN_CONTEXT);
+    const score =
+      sep === '-' ? (context ? 1 : 0.85) : sep === ' ' ? (context ? 0.9 : 0.6) : context ? 0.85 : 0.3;
+    emit('US_SSN', m.index, end, score);
+  }
+}
+
+function scanRouting(text: string, emit: Emit): void {
+  for (const m of text.matchAll(ROUTING_RE)) {
+    if (!abaRoutingValid(m[0])) continue;
+    const end = m.index + m[0].length;
+    emit('US_BANK_ROUTING', m.index, end, hasContext(text, m.index, end, ROUTING_CONTEXT) ? 0.95 : 0.3);
+  }
+}
+
+function scanIban(text: string, emit: Emit): void {
+  for (const m of text.matchAll(IBAN_RE)) {
+    const compact = m[0].replace(/ /g, '');
+    if (ibanValid(compact)) emit('IBAN', m.index, m.index + m[0].length, 1);
+  }
+}
+
+function scanIp(text: string, emit: Emit): void {
+  if (text.includes('.'))
+    for (const m of text.matchAll(IPV4_RE)) {
+      if (!ipv4Valid(m[0])) continue;
+      const end = m.index + m[0].length;
+      // "version 1.2.3.4" is a version string, not an address.
+      const before = text.slice(Math.max(0, m.index - 12), m.index);
+      if (!/(?:\b(?:version|ver|release|build|v)[ .:]*|[vV])$/i.test(before))
+        emit('IP_ADDRESS', m.index, end, 0.9);
+    }
+  if (text.includes(':'))
+    for (const m of text.matchAll(IPV6_RE)) {
+      const value = m[0];
+      if (value.length < 3 || !/[0-9A-Fa-f]/.test(value) || !ipv6Valid(value)) continue;
+      // Clock times like 12:30:45 and MAC-like short forms are not addresses.
+      if (!value.includes('::') && value.split(':').length < 8) continue;
+      emit('IP_ADDRESS', m.index, m.index + value.length, 0.9);
+    }
+}
+
+function scanNino(text: string, emit: Emit): void {
+  for (const m of text.matchAll(NINO_RE)) {
+    if (!ninoValid(m[0].replace(/ /g, ''))) continue;
+    const end = m.index + m[0].length;
+    emit('UK_NINO', m.index, end, hasContext(text, m.index, end, NINO_CONTEXT) ? 1 : 0.85);
+  }
+}
+
+function scanDateOfBirth(text: string, emit: Emit): void {
+  for (const m of text.matchAll(DATE_RE)) {
+    const end = m.index + m[0].length;
+    if (hasContext(text, m.index, end, DOB_CONTEXT, 40)) emit('DATE_OF_BIRTH', m.index, end, 0.85);
+  }
+}
+
+function scanPassport(text: string, emit: Emit): void {
+  const lower = text.toLowerCase();
+  if (!PASSPORT_CONTEXT.some((w) => lower.includes(w))) return;
+  for (const m of text.matchAll(PASSPORT_RE)) {
+    const end = m.index + m[0].length;
+    if (hasContext(text, m.index, end, PASSPORT_CONTEXT, 28)) emit('PASSPORT', m.index, end, 0.85);
+  }
+}
+
+function scanPhone(text: string, emit: Emit, regions: CountryCode[]): void {
+  for (const m of text.matchAll(PHONE_RE)) {
+    const raw = m[0];
+    const digits = raw.replace(/\D/g, '');
+    if (digits.length < 7 || digits.length > 15) continue;
+    // Printed numbers group digits in twos to fours; "1 2 3 4 5 6 7" is a list, not a phone number.
+    if (raw.split(/\D+/).filter((g) => g.length === 1).length > 1) continue;
+    // Dates (2024-01-31, 31.01.2024) and dotted version numbers are not phone numbers.
+    if (/^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$/.test(raw)) continue;
+    const end = m.index + raw.length;
+    const international = raw.startsWith('+');
+    let valid = false;
+    if (international) valid = parsePhoneNumberFromString(raw)?.isValid() ?? false;
+    else
+      for (const region of regions) {
+        if (parsePhoneNumberFromString(raw, region)?.isValid()) {
+          valid = true;
+          break;
+        }
+      }
+    if (!valid) continue;
+    const formatted = /[ ().-]/.test(raw);
+    const context = hasContext(text, m.index, end, PHONE_CONTEXT, 32);
+    const score = international ? 0.95 : context ? 0.9 : formatted ? 0.7 : 0.4;
+    emit('PHONE', m.index, end, score);
+  }
+}
+
+/** Types whose match wins over an overlapping PHONE or routing candidate of the same digits. */
+const STRONG = new Set([
+  'CREDIT_CARD',
+  'IBAN',
+  'US_SSN',
+  'IP_ADDRESS',
+  'DATE_OF_BIRTH',
+  'UK_NINO',
+  'PASSPORT',
+]);
+
+/** Scans `text` for the configured entities; never throws. */
+function scanPii(text: string, name: string, options: Options, threshold: number, risk?: string): Finding[] {
+  const found: Finding[] = [];
+  const want = options.entities;
+  const emit: Emit = (type, start, end, score) => {
+    if (!want.has(type)) return;
+    const f: Finding = { detector: name, type, start, end, score };
+    if (risk !== undefined) f.risk = risk;
+    found.push(f);
+  };
+  if (want.has('EMAIL')) scanEmail(text, emit);
+  if (want.has('URL') && (text.includes('http') || text.includes('HTTP') || text.includes('www.')))
+    scanUrl(text, emit);
+  if (!/\d/.test(text)) return found.filter((f) => f.score >= threshold);
+  if (want.has('CREDIT_CARD')) scanCard(text, emit);
+  if (want.has('US_SSN')) scanSsn(text, emit);
+  if (want.has('US_BANK_ROUTING')) scanRouting(text, emit);
+  if (want.has('IBAN')) scanIban(text, emit);
+  if (want.has('IP_ADDRESS')) scanIp(text, emit);
+  if (want.has('UK_NINO')) scanNino(text, emit);
+  if (want.has('DATE_OF_BIRTH')) scanDateOfBirth(text, emit);
+  if (want.has('PASSPORT')) scanPassport(text, emit);
+  if (want.has('PHONE')) scanPhone(text, emit, options.phoneRegions);
+  const kept = found.filter((f) => f.score >= threshold);
+  const strong = kept.filter((f) => STRONG.has(f.type));
+  const overlapsStrong = (f: Finding): boolean => strong.some((s) => s.start < f.end && f.start < s.end);
+  // One digit string is one entity: a validated card, SSN or address beats a phone or routing reading.
+  const result = kept.filter(
+    (f) =>
+      !((f.type === 'PHONE' || f.type === 'US_BANK_ROUTING') && overlapsStrong(f)) &&
+      !(
+        f.type === 'US_SSN' &&
+        f.score < 0.6 &&
+        kept.some((o) => o.type === 'US_BANK_ROUTING' && o.start === f.start && o.score > f.score)
+      ),
+  );
+  return result.sort((a, b) => a.start - b.start || a.end - b.end || a.type.localeCompare(b.type));
+}
+
+/** Builds a `builtin/pii` detector: options `entities` (subset of PII_ENTITIES) and `phoneRegions`. */
+export const createPiiDetector: DetectorFactory = (name: string, config: DetectorConfig): Detector => {
+  checkOptions(name, config, ['entities', 'phoneRegions']);
+  const threshold = readThreshold(name, config, 0.5);
+  const risk = readRisk(name, config);
+  const listed = readStringList(name, config, 'entities') ?? [...PII_ENTITIES];
+  listed.forEach((e, i) => {
+    if (!(PII_ENTITIES as readonly string[]).includes(e))
+      throw new DetectError(
+        'detect/unknown-entity',
+        `detector "${name}": unknown entity "${e}" (known: ${PII_ENTITIES.join(', ')})`,
+        `detectors.${name}.entities[${i}]`,
+      );
+  });
+  const regions = readStringList(name, config, 'phoneRegions') ?? ['US', 'GB'];
+  regions.forEach((r, i) => {
+    if (!/^[A-Z]{2}$/.test(r))
+      throw new DetectError(
+        'detect/bad-config',
+        `detector "${name}": phoneRegions[${i}] "${r}" is not a two-letter region code`,
+        `detectors.${name}.phoneRegions[${i}]`,
+      );
+  });
+  const options: Options = {
+    entities: new Set(listed as PiiEntity[]),
+    phoneRegions: regions as CountryCode[],
+  };
+  return {
+    id: 'builtin/pii',
+    version: PII_VERSION,
+    scan(text: string): Finding[] {
+      if (typeof text !== 'string' || text.length === 0) return [];
+      return scanPii(text, name, options, threshold, risk);
+    },
+  };
+};

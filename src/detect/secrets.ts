@@ -1,0 +1,212 @@
+/**
+ * `builtin/secrets`: provider-specific credential formats, private key blocks and a generic
+ * high-entropy `key = value` detector. Obvious placeholders and documentation examples are dropped.
+ */
+import type { Detector, DetectorConfig, DetectorFactory } from '../policy/detector-contract.js';
+import type { Finding } from '../policy/types.js';
+import { checkOptions, readRisk, readStringList, readThreshold } from './config-check.js';
+import { DetectError } from './errors.js';
+import { SECRET_PATTERNS } from './secret-patterns.js';
+import { shannonEntropy } from './validators.js';
+
+const SECRETS_VERSION = '1.0.0';
+
+/** Secret types beyond the provider table. */
+const EXTRA_TYPES = ['PRIVATE_KEY', 'GENERIC_SECRET'];
+
+/** Every type `builtin/secrets` can report. */
+export const SECRET_TYPES: readonly string[] = [
+  ...new Set([...SECRET_PATTERNS.map((p) => p.type), ...EXTRA_TYPES]),
+];
+
+const PLACEHOLDER_WORDS = [
+  'example',
+  'placeholder',
+  'your_',
+  'your-',
+  'yourkey',
+  'xxxxxx',
+  'redacted',
+  'dummy',
+  'sample',
+  'changeme',
+  'change_me',
+  'replace',
+  'insert',
+  'fake',
+  'notreal',
+  'not_real',
+  '******',
+  '••••',
+  '<',
+  '>',
+  '${',
+  '{{',
+  '%s',
+  '...',
+];
+
+/** True for documentation examples and template values that are not live credentials. */
+export function isPlaceholder(value: string): boolean {
+  const lower = value.toLowerCase();
+  if (PLACEHOLDER_WORDS.some((w) => lower.includes(w))) return true;
+  if (/^(?:pass(?:word|wd)?|pwd|secret|token|key|user(?:name)?|admin|root|test|default)$/.test(lower))
+    return true;
+  // Long runs of one character (sk_live_0000000000…) are templates, not keys.
+  if (/(.)\1{7}/.test(value)) return true;
+  if (/0123456789|abcdefghijkl/i.test(value)) return true;
+  return false;
+}
+
+const PRIVATE_KEY_BEGIN =
+  /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----/g;
+const PRIVATE_KEY_END = '-----END ';
+const MAX_KEY_BLOCK = 16_384;
+const KEY_BODY = /[A-Za-z0-9+/=\r\n]{0,16384}/y;
+
+/** Private key blocks: BEGIN header to the next END footer; a header without a footer still counts. */
+function scanPrivateKeys(
+  text: string,
+  emit: (type: string, start: number, end: number, score: number) => void,
+): void {
+  if (!text.includes('PRIVATE KEY')) return;
+  // The footer search only moves forward, so many headers without footers stay linear.
+  let nextEnd = -2;
+  for (const m of text.matchAll(PRIVATE_KEY_BEGIN)) {
+    const bodyStart = m.index + m[0].length;
+    if (nextEnd !== -1 && nextEnd < bodyStart) nextEnd = text.indexOf(PRIVATE_KEY_END, bodyStart);
+    if (nextEnd !== -1 && nextEnd - bodyStart <= MAX_KEY_BLOCK) {
+      const close = text.indexOf('-----', nextEnd + PRIVATE_KEY_END.length);
+      const end = close !== -1 && close - nextEnd < 64 ? close + 5 : nextEnd + PRIVATE_KEY_END.length;
+      const body = text.slice(bodyStart, nextEnd);
+      if (isPlaceholder(body.replace(/\s/g, '')) && !/[A-Za-z0-9+/]{40}/.test(body)) continue;
+      emit('PRIVATE_KEY', m.index, end, 0.99);
+    } else {
+      // A truncated paste still leaks the key material that follows the header.
+      KEY_BODY.lastIndex = bodyStart;
+      const body = KEY_BODY.exec(text);
+      emit('PRIVATE_KEY', m.index, bodyStart + (body?.[0].replace(/\s+$/, '').length ?? 0), 0.9);
+    }
+  }
+}
+
+const GENERIC_KEYWORDS = ['key', 'secret', 'token', 'passw', 'pwd', 'credential', 'auth'];
+const GENERIC_RE =
+  /(?<![A-Za-z0-9])(?:[A-Za-z0-9]{1,20}[_.-])?(api[_.-]?key|apikey|secret|token|passw(?:or)?d|pwd|access[_.-]?key|auth[_.-]?key|credentials?|private[_.-]?key|client[_.-]?secret)(?:[_.-][A-Za-z0-9]{1,20})?["']?\s{0,4}(?::=|=>|[:=])\s{0,4}["']?([^\s"'`,;<>(){}[\]]{8,256})/dgi;
+
+function charClasses(value: string): number {
+  return (
+    Number(/[a-z]/.test(value)) +
+    Number(/[A-Z]/.test(value)) +
+    Number(/\d/.test(value)) +
+    Number(/[^A-Za-z0-9]/.test(value))
+  );
+}
+
+/** `password = "…"` and `api_key: …` with a value that looks random, not like a word or a template. */
+function scanGeneric(
+  text: string,
+  lower: string,
+  emit: (type: string, start: number, end: number, score: number) => void,
+): void {
+  if (!GENERIC_KEYWORDS.some((k) => lower.includes(k))) return;
+  for (const m of text.matchAll(GENERIC_RE)) {
+    const key = (m[1] ?? '').toLowerCase();
+    let value = m[2] ?? '';
+    const span = m.indices?.[2];
+    if (!span) continue;
+    value = value.replace(/[.!?]+$/, '');
+    if (value.length < 8 || isPlaceholder(value)) continue;
+    if (
+      /^(?:true|false|null|none|undefined|string|number|required|optional|env|process\.env\.\w+)$/i.test(
+        value,
+      )
+    )
+      continue;
+    if (/^[a-z]+(?:[_.-][a-z]+)*$/i.test(value)) continue; // identifiers and words, e.g. password: hunter_two
+    if (/^https?:/.test(value)) continue;
+    const isPassword = key.startsWith('passw') || key === 'pwd';
+    const entropy = shannonEntropy(value);
+    const classes = charClasses(value);
+    const ok = isPassword
+      ? classes >= 2 && entropy >= 2.5
+      : value.length >= 16 && entropy >= 3.3 && classes >= 2;
+    if (!ok) continue;
+    emit('GENERIC_SECRET', span[0], span[0] + value.length, isPassword ? 0.75 : 0.8);
+  }
+}
+
+interface Options {
+  types: ReadonlySet<string>;
+  generic: boolean;
+}
+
+function scanSecrets(
+  text: string,
+  name: string,
+  options: Options,
+  threshold: number,
+  risk?: string,
+): Finding[] {
+  const found: Finding[] = [];
+  const emit = (type: string, start: number, end: number, score: number): void => {
+    if (!options.types.has(type) || score < threshold) return;
+    const f: Finding = { detector: name, type, start, end, score };
+    if (risk !== undefined) f.risk = risk;
+    found.push(f);
+  };
+  const lower = text.toLowerCase();
+  for (const p of SECRET_PATTERNS) {
+    if (!options.types.has(p.type) || !p.keywords.some((k) => lower.includes(k))) continue;
+    p.re.lastIndex = 0;
+    for (const m of text.matchAll(p.re)) {
+      let start = m.index;
+      let value = m[0];
+      if (p.valueGroup && m.indices?.[1] && m[1] !== undefined) {
+        start = m.indices[1][0];
+        value = m[1];
+      }
+      if (isPlaceholder(value)) continue;
+      emit(p.type, start, start + value.length, p.score);
+    }
+  }
+  scanPrivateKeys(text, emit);
+  if (options.generic) {
+    const specific = found.slice();
+    scanGeneric(text, lower, (type, start, end, score) => {
+      if (!specific.some((f) => f.start < end && start < f.end)) emit(type, start, end, score);
+    });
+  }
+  return found.sort((a, b) => a.start - b.start || a.end - b.end || a.type.localeCompare(b.type));
+}
+
+/** Builds a `builtin/secrets` detector: options `types` (subset of SECRET_TYPES) and `generic` (default true). */
+export const createSecretsDetector: DetectorFactory = (name: string, config: DetectorConfig): Detector => {
+  checkOptions(name, config, ['types', 'generic']);
+  const threshold = readThreshold(name, config, 0.5);
+  const risk = readRisk(name, config);
+  const types = readStringList(name, config, 'types') ?? [...SECRET_TYPES];
+  types.forEach((t, i) => {
+    if (!SECRET_TYPES.includes(t))
+      throw new DetectError(
+        'detect/unknown-entity',
+        `detector "${name}": unknown secret type "${t}" (known: ${SECRET_TYPES.join(', ')})`,
+        `detectors.${name}.types[${i}]`,
+      );
+  });
+  if (config.generic !== undefined && typeof config.generic !== 'boolean')
+    throw new DetectError(
+      'detect/bad-config',
+      `detector "${name}": generic must be true or false`,
+      `detectors.${name}.generic`,
+    );
+  const options: Options = { types: new Set(types), generic: config.generic !== false };
+  return {
+    id: 'builtin/secrets',
+    version: SECRETS_VERSION,
+    scan(text: string): Finding[] {
+      if (typeof text !== 'string' || text.length === 0) return [];
+      return scanSecrets(text, name, options, threshold, risk);
+    },
+  };
+};
