@@ -168,51 +168,40 @@ export class PostgresStore implements ReadableStore {
   async append(records: DecisionRecord[], checkpoints: Checkpoint[]): Promise<void> {
     if (records.length > 0) await this.ensurePartitions(records);
     const n = records.length;
-    const cols = {
-      stream: new Array<string>(n),
-      seq: new Array<number>(n),
-      prev: new Array<string>(n),
-      hash: new Array<string>(n),
-      id: new Array<string>(n),
-      time: new Array<string>(n),
-      point: new Array<string>(n),
-      outcome: new Array<string>(n),
-      route: new Array<string | null>(n),
-      interaction: new Array<string | null>(n),
-      subject: new Array<string | null>(n),
-      tenant: new Array<string | null>(n),
-      rules: new Array<string>(n),
-      expires: new Array<string | null>(n),
-      body: new Array<string>(n),
-    };
+    // One JSON parameter expanded by json_to_recordset: node-postgres' array literal escaping of
+    // the JSON bodies cost ~300 µs per row on the bench box (8192-row batch: 2.4-3.9 s client-side,
+    // 0.6 s in the server); V8's JSON.stringify plus the server's JSON parser is far cheaper.
+    const rows = new Array<unknown>(n);
     for (let i = 0; i < n; i++) {
       const r = records[i]!;
-      cols.stream[i] = r.stream;
-      cols.seq[i] = r.seq;
-      cols.prev[i] = r.prev;
-      cols.hash[i] = r.hash;
-      cols.id[i] = r.id;
-      cols.time[i] = r.time;
-      cols.point[i] = r.point;
-      cols.outcome[i] = r.outcome;
-      cols.route[i] = r.route ?? null;
-      cols.interaction[i] = r.interaction ?? null;
-      cols.subject[i] = r.subject ?? null;
-      cols.tenant[i] = r.tenant ?? null;
-      cols.rules[i] = JSON.stringify(r.rules);
       const exp = expiresAt(r.time, r.retention);
-      cols.expires[i] = exp === null ? null : new Date(exp).toISOString();
-      cols.body[i] = recordJson(r);
+      rows[i] = {
+        s: r.stream,
+        q: r.seq,
+        p: r.prev,
+        h: r.hash,
+        i: r.id,
+        t: r.time,
+        pt: r.point,
+        o: r.outcome,
+        rt: r.route ?? null,
+        it: r.interaction ?? null,
+        sb: r.subject ?? null,
+        tn: r.tenant ?? null,
+        rl: r.rules,
+        ex: exp === null ? null : new Date(exp).toISOString(),
+        b: recordJson(r),
+      };
     }
     const insertRecords = `INSERT INTO ${this.s}.decision_records
         (stream, seq, prev, hash, id, time, point, outcome, route, interaction, subject, tenant, rules, expires_at, body)
-      SELECT s, q, p, h, i, t, pt, o, rt, it, sb, tn, rl::jsonb, ex, b
-        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
-                    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[])
-          AS u(s, q, p, h, i, t, pt, o, rt, it, sb, tn, rl, ex, b)
+      SELECT s, q, p, h, i, t, pt, o, rt, it, sb, tn, rl, ex, b
+        FROM json_to_recordset($1::json)
+          AS u(s text, q bigint, p text, h text, i text, t timestamptz, pt text, o text, rt text, it text, sb text,
+               tn text, rl jsonb, ex timestamptz, b text)
         ORDER BY q
       ON CONFLICT DO NOTHING`;
-    const params = Object.values(cols);
+    const params = [JSON.stringify(rows)];
     if (checkpoints.length === 0) {
       if (n > 0) await this.db().query(insertRecords, params);
       return;
