@@ -18,11 +18,32 @@ function thresholdOf(config: Record<string, unknown>): number | undefined {
   return typeof config.threshold === 'number' ? config.threshold : undefined;
 }
 
+/** One loosening, with the deviation key that would cover it (rule id, `defaults.<k>`, `tools.<n>`, `detectors.<n>`). */
+export interface Loosening {
+  target: string;
+  what: string;
+  /** True when the item is new rather than a change to an existing one. */
+  added?: boolean;
+}
+
 /** Human-readable reasons, sorted; empty when nothing high-risk got looser. */
 export function findLoosening(before: PolicyView, after: PolicyView): string[] {
-  const out: string[] = [];
+  return [...new Set(findLooseningItems(before, after).map((l) => l.what))].sort();
+}
+
+/** The loosenings with their targets, in discovery order. */
+export function findLooseningItems(before: PolicyView, after: PolicyView): Loosening[] {
+  const items: Loosening[] = [];
+  let target = '';
+  const added = false;
+  const out = {
+    push(what: string) {
+      items.push({ target, what, ...(added ? { added } : {}) });
+    },
+  };
   for (const [id, old] of before.rules) {
     if (!isHighRisk(before, old.risk)) continue;
+    target = id;
     const now = after.rules.get(id);
     if (!now) {
       out.push(`rule ${id} (${old.risk}) removed`);
@@ -38,12 +59,15 @@ export function findLoosening(before: PolicyView, after: PolicyView): string[] {
       out.push(`rule ${id} (${old.risk}) obligations changed`);
   }
   for (const [key, old] of Object.entries(before.defaults)) {
+    target = `defaults.${key}`;
     const now = after.defaults[key];
     if (old === 'deny' && now !== 'deny')
       out.push(`default ${key} deny → ${now === undefined ? '(unset)' : String(now)}`);
   }
-  for (const [key, now] of Object.entries(after.defaults))
+  for (const [key, now] of Object.entries(after.defaults)) {
+    target = `defaults.${key}`;
     if (!(key in before.defaults) && now !== 'deny') out.push(`default ${key} set to ${String(now)}`);
+  }
   for (const [name, now] of after.tools) {
     const old = before.tools.get(name);
     if (!old) {
@@ -63,6 +87,7 @@ export function findLoosening(before: PolicyView, after: PolicyView): string[] {
       out.push(`tool ${name} (${old.risk}) parameter schema changed`);
   }
   for (const [name, old] of before.detectors) {
+    target = `detectors.${name}`;
     const now = after.detectors.get(name);
     if (!now) {
       out.push(`detector ${name} removed`);
@@ -75,5 +100,5 @@ export function findLoosening(before: PolicyView, after: PolicyView): string[] {
     if (old.config.onUnavailable === 'deny' && now.config.onUnavailable !== 'deny')
       out.push(`detector ${name} onUnavailable deny → ${String(now.config.onUnavailable ?? '(unset)')}`);
   }
-  return [...new Set(out)].sort();
+  return items;
 }
