@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { registerActivate } from './activate.js';
 import { registerBuild } from './build.js';
+import { registerControls } from './controls.js';
 import { registerDiff } from './diff.js';
+import { registerDrift } from './drift.js';
 import { registerEval } from './eval.js';
 import { registerExceptions } from './exceptions.js';
 import { registerFmt } from './fmt.js';
@@ -35,6 +37,8 @@ export const commandRegistrations: RegisterCommand[] = [
   registerExceptions,
   registerDiff,
   registerShadow,
+  registerDrift,
+  registerControls,
   registerTest,
   registerReplay,
   registerLogs,
