@@ -11,7 +11,7 @@ import { EvidenceError } from './errors.js';
 import { buildRecord, type DecisionRecord, type Redactor } from './record.js';
 import type { DecisionRecordInput, EvidenceSink, SinkHealth } from './sink.js';
 import { type SpillEntry, SpillFile } from './spill-file.js';
-import type { RecordStore } from './store.js';
+import { isReadableStore, type PurgeResult, type RecordStore } from './store.js';
 import { loadSubjectKey } from './subject-key.js';
 
 /** Options shared by every sink. */
@@ -36,6 +36,8 @@ export interface ChainedSinkOptions {
   spillPath?: string;
   /** How often to try replaying the spill file. Default 1000 ms. */
   replayIntervalMs?: number;
+  /** Purge records past their retention this often (readable stores only); off when absent. */
+  purgeIntervalMs?: number;
 }
 
 interface Pending {
@@ -61,6 +63,7 @@ export class ChainedSink implements EvidenceSink {
   private lastCheckpointSeq = 0;
   private spilling = false;
   private replayTimer: NodeJS.Timeout | null = null;
+  private purgeTimer: NodeJS.Timeout | null = null;
   private lastError: string | undefined;
   private state: 'new' | 'open' | 'closed' = 'new';
   readonly stream: string;
@@ -106,6 +109,34 @@ export class ChainedSink implements EvidenceSink {
     this.chain = new ChainWriter(this.stream, tail);
     this.lastCheckpointSeq = tail?.seq ?? 0;
     this.state = 'open';
+    if (this.options.purgeIntervalMs && isReadableStore(this.store)) {
+      this.purgeTimer = setInterval(
+        () => void this.purgeNow().catch(() => undefined),
+        this.options.purgeIntervalMs,
+      );
+      this.purgeTimer.unref();
+    }
+  }
+
+  /**
+   * Purges records past retention now, between group commits, leaving a signed purge checkpoint.
+   * The running sink does this on `purgeIntervalMs`; `rampart logs purge` does the same offline.
+   */
+  async purgeNow(now = new Date()): Promise<PurgeResult> {
+    const store = this.store;
+    if (this.state !== 'open' || !isReadableStore(store) || this.spilling)
+      return { purged: 0, checkpoints: [] };
+    if (this.busy) await this.flush();
+    this.busy = true;
+    try {
+      return await store.purge(now, (b) => signCheckpoint(this.signer!, b));
+    } catch (e) {
+      this.lastError = `purge failed: ${e instanceof Error ? e.message : String(e)}`;
+      throw e;
+    } finally {
+      this.busy = false;
+      if (this.queue.length > 0) this.schedule();
+    }
   }
 
   write(input: DecisionRecordInput): Promise<void> {
@@ -157,7 +188,9 @@ export class ChainedSink implements EvidenceSink {
       await this.commit([], [cp]).catch(() => undefined);
     }
     if (this.replayTimer) clearInterval(this.replayTimer);
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
     this.replayTimer = null;
+    this.purgeTimer = null;
     this.state = 'closed';
     this.spill?.close();
     await this.store.close();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   type ChainedSink,
+  generateSigner,
   JsonlSink,
   JsonlStore,
   loadPublicKey,
@@ -96,5 +97,21 @@ describe('purge (memory)', () => {
       index: 0,
       seq: 1,
     });
+  });
+});
+
+describe('scheduled purge in a running sink', () => {
+  it('purges expired records on its interval and the chain still verifies', async () => {
+    const store = new MemoryStore();
+    const signer = generateSigner();
+    const sink = new MemorySink({ purgeIntervalMs: 20, signer }, store);
+    await sink.open();
+    for (let i = 0; i < 4; i++) await sink.write(makeInput(i, { time: at(i), retention: '1d' }));
+    await sink.write(makeInput(9, { retention: '30d', time: new Date().toISOString() }));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(sink.records.map((r) => r.seq)).toEqual([5]);
+    expect(sink.checkpoints.some((c) => c.kind === 'purge')).toBe(true);
+    await sink.close();
+    expect((await verifyStore(store, { publicKey: signer.publicKey })).ok).toBe(true);
   });
 });
