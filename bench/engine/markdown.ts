@@ -34,13 +34,14 @@ if (existsSync(enginePath)) {
     results: EngineRow[];
   };
   console.log(`Engine (${doc.mode} run, ${doc.generated}, ${doc.machine}, Node ${doc.node})\n`);
-  console.log('| engine | rules | decisions/s | p50 µs | p99 µs | Rampart throughput × |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| engine | rules | decisions/s | p50 µs | p99 µs | Rampart throughput × | Rampart p50 × |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of doc.results) {
     const base = doc.results.find((x) => x.engine === 'rampart' && x.rules === r.rules);
     const ratio = base ? `${fmt(base.ops_per_s / r.ops_per_s)}×` : 'n/a';
+    const p50 = base ? `${fmt(r.p50_us / base.p50_us)}×` : 'n/a';
     console.log(
-      `| ${r.engine} | ${r.rules} | ${fmt(r.ops_per_s)} | ${fmt(r.p50_us)} | ${fmt(r.p99_us)} | ${ratio} |`,
+      `| ${r.engine} | ${r.rules} | ${fmt(r.ops_per_s)} | ${fmt(r.p50_us)} | ${fmt(r.p99_us)} | ${ratio} | ${p50} |`,
     );
   }
   console.log();
