@@ -11,8 +11,10 @@ import { registerFmt } from './fmt.js';
 import { registerInit } from './init.js';
 import { registerKeys } from './keys.js';
 import { registerLogs } from './logs.js';
+import { registerRedact } from './redact.js';
 import { registerReplay } from './replay.js';
 import { registerRollback } from './rollback.js';
+import { registerScan } from './scan.js';
 import { registerShadow } from './shadow.js';
 import { registerSign } from './sign.js';
 import { registerTest } from './test.js';
@@ -42,4 +44,6 @@ export const commandRegistrations: RegisterCommand[] = [
   registerTest,
   registerReplay,
   registerLogs,
+  registerScan,
+  registerRedact,
 ];
