@@ -6,7 +6,7 @@ import { type TestingDiagnostic, TestingError } from './errors.js';
 import type { MutationKind } from './mutations/index.js';
 import { checkSchema } from './schema-check.js';
 import type { CaseExpectation, IncidentFile, TestCase, TestSuite } from './suite-types.js';
-import { type LocatedYaml, parseLocatedYaml } from './yaml-source.js';
+import { type LocatedYaml, readYamlFast } from './yaml-source.js';
 
 type Json = Record<string, unknown>;
 
@@ -101,7 +101,7 @@ function resolveCases(source: LocatedYaml, raw: { fixtures?: RawFixtures; cases:
         'mutate',
       ]);
     }
-    const pos = source.locate(['cases', index]);
+    const pos = source.positionOf?.(c) ?? source.locate(['cases', index]);
     cases.push({
       name: c.name,
       point: c.point,
@@ -122,7 +122,7 @@ function checked(source: LocatedYaml, schema: object): void {
 
 /** Parses a `kind: TestSuite` file. Throws TestingError with every located problem. */
 export function parseTestSuite(file: string, text: string): TestSuite {
-  const source = parseLocatedYaml(file, text);
+  const source = readYamlFast(file, text);
   checked(source, suiteSchema);
   const raw = source.value as {
     metadata: { name: string; description?: string };
@@ -136,7 +136,7 @@ export function parseTestSuite(file: string, text: string): TestSuite {
 
 /** Parses a `kind: Incident` file. Throws TestingError with every located problem. */
 export function parseIncident(file: string, text: string): IncidentFile {
-  const source = parseLocatedYaml(file, text);
+  const source = readYamlFast(file, text);
   checked(source, incidentSchema);
   const raw = source.value as {
     id: string;

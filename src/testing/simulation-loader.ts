@@ -4,7 +4,7 @@ import { fixturesSchema, requestSchema } from './case-schema.js';
 import { type TestingDiagnostic, TestingError } from './errors.js';
 import { checkSchema } from './schema-check.js';
 import type { Simulation, SimulationExpectation, SimulationStep } from './simulation-types.js';
-import { parseLocatedYaml } from './yaml-source.js';
+import { readYamlFast } from './yaml-source.js';
 
 const stepSchema = {
   type: 'object',
@@ -65,7 +65,7 @@ type Json = Record<string, unknown>;
 
 /** Parses a simulation file into its simulations. */
 export function parseSimulationFile(file: string, text: string): Simulation[] {
-  const source = parseLocatedYaml(file, text);
+  const source = readYamlFast(file, text);
   const schemaProblems = checkSchema(source, fileSchema);
   if (schemaProblems.length > 0) throw new TestingError(schemaProblems);
   const raw = source.value as {
@@ -103,7 +103,7 @@ export function parseSimulationFile(file: string, text: string): Simulation[] {
         });
       }
     });
-    const pos = source.locate(['simulations', index]);
+    const pos = source.positionOf?.(sim) ?? source.locate(['simulations', index]);
     const simulation: Simulation = {
       name: sim.name,
       file,
