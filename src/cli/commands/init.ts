@@ -2,6 +2,7 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { formatPolicy } from '../../policy/format-policy.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { INIT_POLICY, INIT_TESTS } from '../init-templates.js';
 
@@ -34,7 +35,7 @@ export function registerInit(program: Command): void {
       }
       for (const [file, text] of files) {
         await mkdir(path.dirname(file), { recursive: true });
-        await writeFile(file, text, { flag: 'wx' });
+        await writeFile(file, formatPolicy(text, file), { flag: 'wx' });
         process.stdout.write(`created ${file}\n`);
       }
       process.stdout.write(`\nNext: rampart validate ${dir}\n`);
