@@ -5,6 +5,9 @@ import { type BuildCheck, buildBundle } from '../../bundle/build-bundle.js';
 import { parseBundle, serializeBundle } from '../../bundle/bundle-format.js';
 import { formatBundleDiagnostic, isBundleError } from '../../bundle/errors.js';
 import { formatDiagnostic, isPolicyError } from '../../policy/errors.js';
+import { policyUnderTest } from '../../testing/engine-adapter.js';
+import { TestingError } from '../../testing/errors.js';
+import { runIncidentCases } from '../../testing/incidents.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit.js';
 import { readInputFile } from './sign.js';
 
@@ -18,11 +21,23 @@ export interface BuildCommandOptions {
   builder?: string;
 }
 
-/**
- * Checks run before writing. Hook for incident regressions: when the test harness exposes an
- * incident runner, add a `BuildCheck` here that returns one line per failing incident case.
- */
-export const buildChecks: BuildCheck[] = [];
+/** Incident regressions: a bundle whose `incidents/*.yaml` cases fail is refused. */
+export const incidentCheck: BuildCheck = async (dir, compiled) => {
+  try {
+    const run = await runIncidentCases(dir, { policy: policyUnderTest(compiled) });
+    return run.failures.map(
+      (f) =>
+        `incident ${f.group}: case "${f.name}"${f.variant ? ` (${f.variant.label})` : ''} at ${f.file}:${f.line ?? 1}: ${f.failures.map((x) => `${x.check} expected ${x.expected}, got ${x.actual}`).join('; ')}`,
+    );
+  } catch (error) {
+    if (error instanceof TestingError)
+      return error.diagnostics.map((d) => `${d.file}:${d.line ?? 1} ${d.code}: ${d.message}`);
+    throw error;
+  }
+};
+
+/** Checks run on the compiled candidate before the bundle is written; any failure refuses the build. */
+export const buildChecks: BuildCheck[] = [incidentCheck];
 
 /** Builds `dir` into `opts.out`; prints the digest, returns the exit code. */
 export async function runBuild(dir: string, opts: BuildCommandOptions, io = process): Promise<number> {
