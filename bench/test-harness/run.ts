@@ -143,6 +143,11 @@ try {
   console.log(
     `\nharness overhead: ${(harnessBest / engineBest).toFixed(1)}× the bare engine (best of ${ROUNDS} rounds)`,
   );
+  console.log(
+    `load average: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${cpus().length} cores`,
+  );
   mkdirSync(dirname(resultsPath), { recursive: true });
   writeFileSync(
     resultsPath,
