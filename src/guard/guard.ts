@@ -274,25 +274,33 @@ export function createGuard(opts: GuardOptions = {}): Guard {
     return redactFindings(text, all, undefined, 'mask').text;
   };
 
+  const staticDeps = {
+    ...(opts.approvals ? { approvals: opts.approvals } : {}),
+    ...(opts.stepUp ? { stepUp: opts.stepUp } : {}),
+    ...(opts.authLevels ? { authLevels: opts.authLevels } : {}),
+    ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
+    ...(opts.notify ? { notify: opts.notify } : {}),
+    limits,
+    scrub,
+  };
+
   const record = async (
-    d: GuardDecision,
+    decision: Decision,
+    interaction: string,
+    failure: string | undefined,
     req: DecisionRequest,
     latencyUs: number,
-    extra: Partial<DecisionRecordInput>,
+    extra: Partial<DecisionRecordInput> | undefined,
   ) => {
     const sink = sinkReady ?? (await setup);
-    const rec: DecisionRecordInput = {
-      decision: stripExtras(d),
-      interaction: d.interaction,
-      subjectId: req.principal.id,
-      latencyUs,
-      time: new Date(clock()).toISOString(),
-      ...(req.principal.tenant ? { tenant: req.principal.tenant } : {}),
-      ...(req.context?.route ? { route: req.context.route } : {}),
-      ...(req.context?.cohort ? { cohort: req.context.cohort } : {}),
-      ...(d.failure ? { failure: d.failure } : {}),
-      ...extra,
-    };
+    // Built by assignment rather than spreads: this runs on every decision.
+    const rec: DecisionRecordInput = { decision, interaction, subjectId: req.principal.id, latencyUs };
+    if (opts.clock) rec.time = new Date(clock()).toISOString();
+    if (req.principal.tenant) rec.tenant = req.principal.tenant;
+    if (req.context?.route) rec.route = req.context.route;
+    if (req.context?.cohort) rec.cohort = req.context.cohort;
+    if (failure) rec.failure = failure;
+    if (extra?.retained) rec.retained = extra.retained;
     await sink.write(rec);
   };
 
@@ -303,7 +311,6 @@ export function createGuard(opts: GuardOptions = {}): Guard {
     const interaction =
       req.context?.interaction ?? als.getStore()?.context?.interaction ?? newInteractionId();
     const context: RequestContext = { ...req.context, interaction };
-    if (context.time === undefined) context.time = new Date(now).toISOString();
     const request: DecisionRequest = { ...req, context };
     const decisionId = `d-${randomUUID()}`;
     if (point === 'tool' && tracker && req.tool && !copts?.provisional) {
@@ -314,16 +321,24 @@ export function createGuard(opts: GuardOptions = {}): Guard {
       };
     }
     let result: GuardDecision;
-    let extra: Partial<DecisionRecordInput> = {};
+    let clean: Decision;
+    let extra: Partial<DecisionRecordInput> | undefined;
     if (!active) {
       const d = safeBaselineDecision(point, request, decisionId, registry, baselineCause);
+      clean = d;
       result = { ...d, interaction, failure: 'guard/policy-unavailable' };
     } else {
       const text = textAt(point, request);
-      const scan: ScanResult = await scanText(text, active.built, asyncDetectors, active.configs, budgetMs);
+      // Fast path: no text or no detectors means nothing to scan and no promise to wait for.
+      const scan: ScanResult =
+        text === undefined || (active.built.length === 0 && asyncNames.size === 0)
+          ? NO_SCAN
+          : await scanText(text, active.built, asyncDetectors, active.configs, budgetMs);
       let d = decide(active.compiled, point, request, {
         findings: scan.findings,
         decisionId,
+        // Parsing a time string per decision is costly; pass the guard's clock only when a rule reads `now`.
+        ...(opts.clock && active.compiled.internal?.usesNow && !context.time ? { now: new Date(now) } : {}),
         ...(scan.unavailable.length > 0 ? { unavailableDetectors: scan.unavailable.map((u) => u.name) } : {}),
       });
       let failure: string | undefined;
@@ -351,26 +366,21 @@ export function createGuard(opts: GuardOptions = {}): Guard {
       } else if (closed.length > 0) {
         failure = `guard/detector-unavailable:${closed.map((u) => u.name).join(',')}`;
       }
-      const o = await fulfilObligations(d, point, request, text, scan.findings, {
-        ...(opts.approvals ? { approvals: opts.approvals } : {}),
-        ...(opts.stepUp ? { stepUp: opts.stepUp } : {}),
-        ...(opts.authLevels ? { authLevels: opts.authLevels } : {}),
-        ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
-        ...(opts.notify ? { notify: opts.notify } : {}),
-        limits,
-        guardrails: active.guardrails,
-        now,
-        scrub,
-        provisional: copts?.provisional === true,
-      });
-      result = {
-        ...o.decision,
-        interaction,
-        ...(o.text !== undefined ? { text: o.text } : {}),
-        ...(o.routeTo ? { routeTo: o.routeTo } : {}),
-        ...(o.guardrails ? { guardrails: o.guardrails } : {}),
-        ...(o.sandbox ? { sandbox: o.sandbox } : {}),
-      };
+      const o =
+        d.effect === 'deny' || d.obligations.length === 0
+          ? { decision: d }
+          : await fulfilObligations(d, point, request, text, scan.findings, {
+              ...staticDeps,
+              guardrails: active.guardrails,
+              now,
+              provisional: copts?.provisional === true,
+            });
+      clean = o.decision;
+      result = { ...o.decision, interaction } as GuardDecision;
+      if ('text' in o && o.text !== undefined) result.text = o.text;
+      if ('routeTo' in o && o.routeTo) result.routeTo = o.routeTo;
+      if ('guardrails' in o && o.guardrails) result.guardrails = o.guardrails;
+      if ('sandbox' in o && o.sandbox) result.sandbox = o.sandbox;
       const f = failure ?? o.failure;
       if (f) result.failure = f;
       if (o.retained) extra = { retained: o.retained };
@@ -378,7 +388,7 @@ export function createGuard(opts: GuardOptions = {}): Guard {
     const latencyUs = Math.round((performance.now() - t0) * 1000);
     if (copts?.provisional) return result;
     try {
-      await record(result, request, latencyUs, extra);
+      await record(clean, interaction, result.failure, request, latencyUs, extra);
     } catch {
       if (onEvidenceFailure === 'deny' || result.effect !== 'deny') {
         // Without evidence the decision cannot stand: no record, no allow.
@@ -456,7 +466,7 @@ export function createGuard(opts: GuardOptions = {}): Guard {
           );
           const g: GuardDecision = { ...d, interaction: newInteractionId(), failure: 'guard/no-principal' };
           try {
-            await record(g, { principal: { id: 'anonymous' } }, 0, {});
+            await record(d, g.interaction, g.failure, { principal: { id: 'anonymous' } }, 0, undefined);
           } catch {
             // Already a deny; nothing more conservative is possible.
           }
@@ -496,7 +506,4 @@ export function createGuard(opts: GuardOptions = {}): Guard {
   return guard;
 }
 
-function stripExtras(d: GuardDecision): Decision {
-  const { interaction: _i, text: _t, routeTo: _r, guardrails: _g, sandbox: _s, failure: _f, ...decision } = d;
-  return decision;
-}
+const NO_SCAN: ScanResult = { findings: {}, unavailable: [] };
