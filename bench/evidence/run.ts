@@ -27,7 +27,8 @@ const N = quick ? 20_000 : 100_000;
 /** Each sink runs this many times, interleaved with the others; the best run counts (the box is shared). */
 const ROUNDS = quick ? 1 : 2;
 const WARMUP = quick ? 2_000 : 10_000;
-const MAX_INFLIGHT = 16_384;
+/** Concurrent callers waiting for an acknowledgement; group commits are at most this large. */
+const MAX_INFLIGHT = Number(process.env.EVIDENCE_BENCH_INFLIGHT ?? 4096);
 const PG_URL = process.env.RAMPART_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A realistic tool-point decision; varied so hashing and indexes see distinct values. */
@@ -186,7 +187,7 @@ if (hasPg)
       return await benchSink(
         'postgres',
         new PostgresSink({ connection: PG_URL, schema, keyDir: dir }),
-        'unnest batch insert, synchronous_commit on, monthly partitions',
+        'json_to_recordset batch insert, synchronous_commit on, monthly partitions',
       );
     } finally {
       const c = new pg.Client({ connectionString: PG_URL });

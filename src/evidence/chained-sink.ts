@@ -134,8 +134,18 @@ export class ChainedSink implements EvidenceSink {
       this.lastError = `purge failed: ${e instanceof Error ? e.message : String(e)}`;
       throw e;
     } finally {
-      this.busy = false;
-      if (this.queue.length > 0) this.schedule();
+      this.release();
+    }
+  }
+
+  /** Ends a busy section: commit what queued meanwhile, or wake `flush()` callers when idle. */
+  private release(): void {
+    this.busy = false;
+    if (this.queue.length > 0) this.schedule();
+    else {
+      const waiters = this.idle;
+      this.idle = [];
+      for (const w of waiters) w();
     }
   }
 
@@ -253,13 +263,7 @@ export class ChainedSink implements EvidenceSink {
         }
       }
     } finally {
-      this.busy = false;
-      if (this.queue.length > 0) this.schedule();
-      else {
-        const waiters = this.idle;
-        this.idle = [];
-        for (const w of waiters) w();
-      }
+      this.release();
     }
   }
 
@@ -303,8 +307,7 @@ export class ChainedSink implements EvidenceSink {
       if (this.busy) return;
       this.busy = true;
       void this.replay().finally(() => {
-        this.busy = false;
-        if (this.queue.length > 0) this.schedule();
+        this.release();
       });
     }, this.opts.replayIntervalMs);
     this.replayTimer.unref();
