@@ -25,7 +25,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const id = args.find((a) => a.startsWith('--engine='))?.slice('--engine='.length);
 const REQUESTS = quick ? 256 : 2048;
-const SLOW_REQUESTS = quick ? 64 : 256;
+const SLOW_REQUESTS = quick ? 32 : 256;
 
 // Throughput is measured with batches of calls (timer cost divided away); latency percentiles time
 // every call on its own, so they include one process.hrtime.bigint() pair (~50 ns, reported).
