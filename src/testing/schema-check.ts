@@ -94,5 +94,5 @@ export function checkSchema(source: LocatedYaml, schema: object): TestingDiagnos
     seen.add(key);
     out.push(d);
   }
-  return out;
+  return out.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
