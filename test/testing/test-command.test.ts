@@ -99,6 +99,13 @@ describe('rampart test', () => {
     );
   });
 
+  it('runs only the cases matching --grep', async () => {
+    const io = capture();
+    expect(await runTestCommand(SMALL, { grep: 'refund', json: true }, io)).toBe(0);
+    const names = JSON.parse(io.stdout()).results.map((r: { name: string }) => r.name);
+    expect(names).toEqual(['big refund needs approval', 'chat refund refused']);
+  });
+
   it('exits 2 when the directory does not exist', async () => {
     const io = capture();
     expect(await runTestCommand(join(tmpdir(), 'no-such-rampart-dir'), {}, io)).toBe(2);
