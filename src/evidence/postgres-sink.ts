@@ -1,8 +1,9 @@
 /** The PostgreSQL sink: chained records in a partitioned table, with a local spill file for outages. */
+import { join } from 'node:path';
 import { ChainedSink, type ChainedSinkOptions } from './chained-sink.js';
 import { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 
-/** Options of {@link PostgresSink}; set `spillPath` so records survive a database outage. */
+/** Options of {@link PostgresSink}. With `keyDir`, a spill file there catches database outages. */
 export type PostgresSinkOptions = PostgresStoreOptions & ChainedSinkOptions;
 
 /** Writes chained records to PostgreSQL. */
@@ -10,6 +11,10 @@ export class PostgresSink extends ChainedSink {
   declare readonly store: PostgresStore;
 
   constructor(options: PostgresSinkOptions) {
-    super(new PostgresStore(options), options);
+    const spill =
+      options.keyDir !== undefined
+        ? { spillPath: join(options.keyDir, `evidence-${options.schema ?? 'rampart'}.spill.jsonl`) }
+        : {};
+    super(new PostgresStore(options), { ...spill, ...options });
   }
 }

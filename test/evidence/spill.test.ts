@@ -1,9 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MemorySink, MemoryStore, verifyStore } from '../../src/evidence/index.js';
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  MemorySink,
+  MemoryStore,
+  PostgresSink,
+  PostgresStore,
+  verifyStore,
+} from '../../src/evidence/index.js';
 import { makeInput } from './make-input.js';
+import { dropSchemas, PG_URL, pgAvailable, uniqueSchema } from './pg-probe.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -62,5 +70,36 @@ describe('spill and replay', () => {
     await sink.open();
     store.failing = true;
     await expect(sink.write(makeInput(0))).rejects.toMatchObject({ code: 'evidence/store-unavailable' });
+  });
+});
+
+const hasPg = await pgAvailable();
+describe.skipIf(!hasPg && process.env.CI !== 'true')('spill and replay (postgres)', () => {
+  const schema = uniqueSchema('spill');
+  afterAll(() => dropSchemas([schema]));
+
+  it('spills while the table is unreachable and replays in order once it is back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rampart-spill-pg-'));
+    dirs.push(dir);
+    const sink = new PostgresSink({ connection: PG_URL, schema, keyDir: dir, replayIntervalMs: 50 });
+    await sink.open();
+    for (let i = 0; i < 3; i++) await sink.write(makeInput(i));
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`ALTER TABLE "${schema}".decision_records RENAME TO decision_records_away`);
+    for (let i = 3; i < 8; i++) await sink.write(makeInput(i));
+    const h = await sink.health();
+    expect(h).toMatchObject({ ok: false, spilled: 5 });
+    expect(h.detail).toMatch(/does not exist/);
+    await admin.query(`ALTER TABLE "${schema}".decision_records_away RENAME TO decision_records`);
+    await admin.end();
+    for (let t = 0; t < 100 && !(await sink.health()).ok; t++) await new Promise((r) => setTimeout(r, 50));
+    await sink.write(makeInput(8));
+    await sink.close();
+    const store = new PostgresStore({ connection: PG_URL, schema });
+    await store.open();
+    expect((await store.select({})).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect((await verifyStore(store)).ok).toBe(true);
+    await store.close();
   });
 });
