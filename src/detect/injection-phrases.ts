@@ -31,7 +31,7 @@ const plain = (id: string, weight: number, source: string): PhraseFamily => ({
 });
 
 const VERB =
-  '(?:ignore|ignoring|disregard|disregarding|forget|forgetting|bypass|override|overriding|dismiss|neglect|abandon|skip|stop following|do not follow|don t follow|dont follow|no longer follow|set aside|throw out|scrap)';
+  '(?:ignore|ignoring|disregard|disregarding|forget|forgetting|bypass|override|overriding|dismiss|neglect|abandon|skip|stop following|do not follow|do not obey|don t obey|dont obey|don t follow|dont follow|no longer follow|set aside|throw out|scrap)';
 const QUAL =
   '(?:previous|prior|above|earlier|preceding|former|initial|original|old|system|existing|foregoing|your|developer|default|safety|all of the|all the|all your)';
 const WEAK_QUAL = '(?:all|any|every|these|those|the|my)';
@@ -49,8 +49,18 @@ export const PHRASE_FAMILIES: readonly PhraseFamily[] = [
   ),
   fam(
     'override',
+    0.7,
+    `\\b(?:new|updated|real|actual|true|revised|overriding) (?:system )?(?:instructions|instruction|rules|orders|directive|directives) (?:are|follow|below|begin|apply|the previous|from now)\\b`,
+  ),
+  fam(
+    'override',
     0.8,
-    `\\b(?:new|updated|real|actual|true|revised|overriding) (?:system )?(?:instructions|instruction|rules|task|orders|directive|objective)\\b ?(?:are|is|follow|below|:)?`,
+    `\\b(?:new system prompt|your new (?:task|role|goal|instructions|objective|purpose) is)\\b`,
+  ),
+  fam(
+    'override',
+    0.85,
+    `\\b(?:previous|prior|above|earlier|old|original) (?:instructions|rules|directives|prompt) (?:are|is|have been|were) (?:now )?(?:cancelled|canceled|void|revoked|obsolete|overridden|no longer valid|replaced)\\b`,
   ),
   fam(
     'override',
@@ -59,7 +69,12 @@ export const PHRASE_FAMILIES: readonly PhraseFamily[] = [
   ),
   fam(
     'persona',
-    0.55,
+    0.6,
+    `\\b(?:you must|you will|you shall) (?:now )?(?:obey|comply with|do whatever) (?:me|the user|my|everything|anything)\\b`,
+  ),
+  fam(
+    'persona',
+    0.45,
     `\\b(?:you are now|from now on you (?:are|will|must|shall|act)|from now on act|henceforth you|you will now act|you re now|you have been (?:freed|liberated|unchained))\\b`,
   ),
   fam(
@@ -70,7 +85,7 @@ export const PHRASE_FAMILIES: readonly PhraseFamily[] = [
   fam(
     'jailbreak',
     0.95,
-    `\\b(?:do anything now|developer mode (?:enabled|on|output|activated)|enable developer mode|dan mode|stay in character|jailbreak mode|jailbroken|god mode enabled|unrestricted mode|evil confidant|anti dan|stan mode|dude mode|opposite mode|always intelligent and machiavellian)\\b`,
+    `\\b(?:do anything now|developer mode (?:enabled|output|activated)|enable developer mode|dan mode|stay in character|jailbreak mode|jailbroken|god mode enabled|unrestricted mode|evil confidant|anti dan|stan mode|dude mode|opposite mode|always intelligent and machiavellian)\\b`,
   ),
   fam(
     'jailbreak',
@@ -90,7 +105,7 @@ export const PHRASE_FAMILIES: readonly PhraseFamily[] = [
   fam(
     'exfiltrate',
     0.85,
-    `\\b(?:reveal|show|print|output|repeat|display|tell|give|leak|disclose|share|write|spell|dump|return|copy|recite|list) ${W(3)}(?:system prompt|initial prompt|hidden prompt|original prompt|secret prompt|pre prompt|preprompt|system message|system instructions|initial instructions|hidden instructions|secret instructions|original instructions|instructions you were given|prompt above|text above|words above|instructions above|everything above|your instructions|your prompt|your rules|your guidelines|the password|secret password|secret key)\\b`,
+    `\\b(?:reveal|show|print|output|repeat|display|tell|give|leak|disclose|share|write|spell|dump|return|copy|recite|list|translate|summarize|summarise|paraphrase|encode|rewrite) ${W(3)}(?:system prompt|initial prompt|hidden prompt|original prompt|secret prompt|pre prompt|preprompt|system message|system instructions|initial instructions|hidden instructions|secret instructions|original instructions|instructions you were given|prompt above|text above|words above|instructions above|everything above|your instructions|your prompt|your rules|your guidelines|the password|secret password|secret key)\\b`,
   ),
   fam(
     'exfiltrate',
@@ -121,7 +136,24 @@ export const PHRASE_FAMILIES: readonly PhraseFamily[] = [
   fam(
     'indirect',
     0.6,
-    `\\b(?:system override|admin override|maintenance mode|debug mode enabled|sudo mode|root access granted|priority instruction|end of (?:user )?(?:input|document|context|prompt) (?:new|begin|start))\\b`,
+    `\\b(?:system override|maintenance mode|debug mode enabled|sudo mode|root access granted|priority instruction|end of (?:user )?(?:input|document|context|prompt) (?:new|begin|start))\\b`,
+  ),
+  fam('indirect', 0.45, `\\badmin override\\b`),
+  fam('persona', 0.6, `\\byou are no longer (?:a|an|the|my|bound|restricted|limited)\\b`),
+  fam(
+    'jailbreak',
+    0.5,
+    `\\b(?:never refuse|do not refuse|don t refuse|must not refuse|cannot refuse|an unrestricted (?:ai|assistant|model|chatbot))\\b`,
+  ),
+  fam(
+    'jailbreak',
+    0.8,
+    `\\byou are (?:now )?(?:free|freed|released|liberated) (?:from|of) (?:all |any |your )?(?:restrictions|rules|limitations|guidelines|constraints|filters)\\b`,
+  ),
+  fam(
+    'exfiltrate',
+    0.8,
+    `\\b(?:contents?|text|copy|wording) of (?:your|the) (?:system prompt|instructions|prompt|hidden instructions|initial instructions)\\b`,
   ),
   fam(
     'action',

@@ -208,17 +208,30 @@ function scanPassport(text: string, emit: Emit): void {
   }
 }
 
-function scanPhone(text: string, emit: Emit, regions: CountryCode[]): void {
+function scanPhone(
+  text: string,
+  emit: Emit,
+  regions: CountryCode[],
+  threshold: number,
+  taken: readonly { start: number; end: number }[],
+): void {
   for (const m of text.matchAll(PHONE_RE)) {
     const raw = m[0];
+    const end = m.index + raw.length;
+    // Digits already read as a card, SSN, address or IBAN are not also a phone number.
+    if (taken.some((t) => t.start < end && m.index < t.end)) continue;
     const digits = raw.replace(/\D/g, '');
     if (digits.length < 7 || digits.length > 15) continue;
     // Printed numbers group digits in twos to fours; "1 2 3 4 5 6 7" is a list, not a phone number.
     if (raw.split(/\D+/).filter((g) => g.length === 1).length > 1) continue;
     // Dates (2024-01-31, 31.01.2024) and dotted version numbers are not phone numbers.
     if (/^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$/.test(raw)) continue;
-    const end = m.index + raw.length;
     const international = raw.startsWith('+');
+    const formatted = /[ ().-]/.test(raw);
+    const context = hasContext(text, m.index, end, PHONE_CONTEXT, 32);
+    const score = international ? 0.95 : context ? 0.9 : formatted ? 0.7 : 0.4;
+    // Validation is the expensive part (libphonenumber); skip it when the score could not pass anyway.
+    if (score < threshold) continue;
     let valid = false;
     if (international) valid = parsePhoneNumberFromString(raw)?.isValid() ?? false;
     else
@@ -228,11 +241,7 @@ function scanPhone(text: string, emit: Emit, regions: CountryCode[]): void {
           break;
         }
       }
-    if (!valid) continue;
-    const formatted = /[ ().-]/.test(raw);
-    const context = hasContext(text, m.index, end, PHONE_CONTEXT, 32);
-    const score = international ? 0.95 : context ? 0.9 : formatted ? 0.7 : 0.4;
-    emit('PHONE', m.index, end, score);
+    if (valid) emit('PHONE', m.index, end, score);
   }
 }
 
@@ -269,7 +278,14 @@ function scanPii(text: string, name: string, options: Options, threshold: number
   if (want.has('UK_NINO')) scanNino(text, emit);
   if (want.has('DATE_OF_BIRTH')) scanDateOfBirth(text, emit);
   if (want.has('PASSPORT')) scanPassport(text, emit);
-  if (want.has('PHONE')) scanPhone(text, emit, options.phoneRegions);
+  if (want.has('PHONE'))
+    scanPhone(
+      text,
+      emit,
+      options.phoneRegions,
+      threshold,
+      found.filter((f) => STRONG.has(f.type) && f.score >= threshold),
+    );
   const kept = found.filter((f) => f.score >= threshold);
   const strong = kept.filter((f) => STRONG.has(f.type));
   const overlapsStrong = (f: Finding): boolean => strong.some((s) => s.start < f.end && f.start < s.end);

@@ -15,7 +15,7 @@ export interface SecretPattern {
   valueGroup?: boolean;
 }
 
-const B = '(?<![A-Za-z0-9_\\-+/=])';
+const B = '(?<![A-Za-z0-9_\\-+/])';
 const E = '(?![A-Za-z0-9_\\-])';
 const re = (source: string, flags = 'g'): RegExp => new RegExp(source, flags);
 

@@ -106,10 +106,10 @@ function charClasses(value: string): number {
 /** `password = "…"` and `api_key: …` with a value that looks random, not like a word or a template. */
 function scanGeneric(
   text: string,
-  lower: string,
+  hits: ReadonlySet<string>,
   emit: (type: string, start: number, end: number, score: number) => void,
 ): void {
-  if (!GENERIC_KEYWORDS.some((k) => lower.includes(k))) return;
+  if (!GENERIC_KEYWORDS.some((k) => hits.has(k))) return;
   for (const m of text.matchAll(GENERIC_RE)) {
     const key = (m[1] ?? '').toLowerCase();
     let value = m[2] ?? '';
@@ -136,6 +136,25 @@ function scanGeneric(
   }
 }
 
+const ALL_KEYWORDS = [...new Set([...SECRET_PATTERNS.flatMap((p) => p.keywords), ...GENERIC_KEYWORDS])].sort(
+  (a, b) => b.length - a.length,
+);
+/** Every keyword in one case-insensitive alternation: one pass finds which patterns can match at all. */
+const KEYWORD_RE = new RegExp(
+  ALL_KEYWORDS.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'),
+  'gi',
+);
+/** A hit on a long keyword also counts for the keywords inside it (`sk_live` contains `sk`). */
+const CONTAINED = new Map(ALL_KEYWORDS.map((k) => [k, ALL_KEYWORDS.filter((o) => k.includes(o))]));
+
+function keywordsIn(text: string): Set<string> {
+  const hits = new Set<string>();
+  KEYWORD_RE.lastIndex = 0;
+  for (const m of text.matchAll(KEYWORD_RE))
+    for (const k of CONTAINED.get(m[0].toLowerCase()) ?? []) hits.add(k);
+  return hits;
+}
+
 interface Options {
   types: ReadonlySet<string>;
   generic: boolean;
@@ -155,9 +174,10 @@ function scanSecrets(
     if (risk !== undefined) f.risk = risk;
     found.push(f);
   };
-  const lower = text.toLowerCase();
+  const hits = keywordsIn(text);
+  if (hits.size === 0 && !text.includes('PRIVATE KEY')) return found;
   for (const p of SECRET_PATTERNS) {
-    if (!options.types.has(p.type) || !p.keywords.some((k) => lower.includes(k))) continue;
+    if (!options.types.has(p.type) || !p.keywords.some((k) => hits.has(k))) continue;
     p.re.lastIndex = 0;
     for (const m of text.matchAll(p.re)) {
       let start = m.index;
@@ -173,7 +193,7 @@ function scanSecrets(
   scanPrivateKeys(text, emit);
   if (options.generic) {
     const specific = found.slice();
-    scanGeneric(text, lower, (type, start, end, score) => {
+    scanGeneric(text, hits, (type, start, end, score) => {
       if (!specific.some((f) => f.start < end && start < f.end)) emit(type, start, end, score);
     });
   }
