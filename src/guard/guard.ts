@@ -342,7 +342,8 @@ export function createGuard(opts: GuardOptions = {}): Guard {
         ...(scan.unavailable.length > 0 ? { unavailableDetectors: scan.unavailable.map((u) => u.name) } : {}),
       });
       let failure: string | undefined;
-      const closed = scan.unavailable.filter((u) => u.failClosed);
+      const closed =
+        scan.unavailable.length === 0 ? scan.unavailable : scan.unavailable.filter((u) => u.failClosed);
       if (scan.unavailable.length > 0) {
         d = {
           ...d,

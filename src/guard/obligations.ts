@@ -95,12 +95,33 @@ function keyPart(spec: string, req: DecisionRequest): string {
 /** The counter key of a `rate_limit` obligation: `key` may be one dimension, `a+b`, or a list. */
 export function rateLimitKey(o: Obligation, req: DecisionRequest): string {
   const raw = o.key ?? 'principal';
-  const specs = Array.isArray(raw)
-    ? raw.map(String)
-    : raw === 'principal_tool'
-      ? ['principal', 'tool']
-      : String(raw).split('+');
-  return `${o.rule ?? '-'}|${specs.map((s) => keyPart(s.trim(), req)).join('|')}`;
+  const specs = Array.isArray(raw) ? raw : raw === 'principal_tool' ? PRINCIPAL_TOOL : String(raw).split('+');
+  let key = o.rule ?? '-';
+  for (const spec of specs) key += `|${keyPart(String(spec).trim(), req)}`;
+  return key;
+}
+
+const PRINCIPAL_TOOL = ['principal', 'tool'];
+
+// Per-call closures and sorting showed up in profiles of the hot path; these are module-level.
+function failWith(d: Decision, code: string, message: string, reason: string): ObligationOutcome {
+  return { decision: denyDecision(d, code, message, reason), failure: code };
+}
+
+function byOrder(a: Obligation, b: Obligation): number {
+  return (ORDER[a.type] ?? 99) - (ORDER[b.type] ?? 99);
+}
+
+const durations = new Map<string, number>();
+/** parseDuration with a small cache: policies reuse a handful of window strings. */
+function cachedDuration(v: unknown): number {
+  if (typeof v !== 'string') return parseDuration(v);
+  let ms = durations.get(v);
+  if (ms === undefined) {
+    ms = parseDuration(v);
+    if (durations.size < 1024) durations.set(v, ms);
+  }
+  return ms;
 }
 
 function pick(req: DecisionRequest, path: string): unknown {
@@ -123,11 +144,9 @@ export async function fulfilObligations(
 ): Promise<ObligationOutcome> {
   if (d.effect === 'deny' || d.obligations.length === 0) return { decision: d };
   const out: ObligationOutcome = { decision: d };
-  const fail = (code: string, message: string, reason: string): ObligationOutcome => ({
-    decision: denyDecision(d, code, message, reason),
-    failure: code,
-  });
-  const obligations = [...d.obligations].sort((a, b) => (ORDER[a.type] ?? 99) - (ORDER[b.type] ?? 99));
+  const fail = (code: string, message: string, reason: string): ObligationOutcome =>
+    failWith(d, code, message, reason);
+  const obligations = d.obligations.length > 1 ? [...d.obligations].sort(byOrder) : d.obligations;
   let current = text;
   for (const o of obligations) {
     if (deps.provisional && !SIDE_EFFECT_FREE.has(o.type)) continue;
@@ -137,7 +156,7 @@ export async function fulfilObligations(
         let windowMs: number;
         try {
           limit = Number(o.limit);
-          windowMs = parseDuration(o.window ?? '1m');
+          windowMs = cachedDuration(o.window ?? '1m');
         } catch {
           return fail(
             'guard/bad-obligation',
