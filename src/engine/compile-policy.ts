@@ -170,7 +170,17 @@ export function compilePolicy(source: PolicySource, options: CompileOptions = {}
     rules,
     source,
     warnings: diagnostics.filter((d) => d.severity === 'warning'),
-    internal: { points: buildIndex(rules, toolNames), params, detectorInstances, usesNow },
+    internal: {
+      points: buildIndex(rules, toolNames),
+      params,
+      detectorInstances,
+      usesNow,
+      policyRef: Object.freeze({
+        name: doc.name,
+        version: doc.version,
+        digest: options.digest ?? source.digest ?? 'sha256:unknown',
+      }),
+    },
   });
 }
 

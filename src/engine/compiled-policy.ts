@@ -5,7 +5,7 @@
 import type { Detector, DetectorConfig } from '../policy/detector-contract.js';
 import type { PolicyDiagnostic } from '../policy/errors.js';
 import type { MessageDefaults, PolicySource } from '../policy/policy-document.js';
-import type { Effect, Obligation, Point } from '../policy/types.js';
+import type { Effect, Obligation, Point, PolicyRef } from '../policy/types.js';
 import type { SourceLocation } from '../policy/yaml-source.js';
 import type { RuleGuards } from './rule-index.js';
 import type { ParamsValidator } from './tool-params.js';
@@ -89,5 +89,7 @@ export interface CompiledPolicy {
     readonly params: ReadonlyMap<string, ParamsValidator>;
     readonly detectorInstances: ReadonlyMap<string, Detector | undefined>;
     readonly usesNow: boolean;
+    /** Shared, frozen: every decision points at the same policy reference. */
+    readonly policyRef: Readonly<PolicyRef>;
   };
 }

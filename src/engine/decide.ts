@@ -106,7 +106,7 @@ function denied(
     risk: risk ?? policy.riskClasses[0] ?? null,
     message: defaultDenyMessage(policy.messages, point),
     reason,
-    policy: { name: policy.name, version: policy.version, digest: policy.digest },
+    policy: policy.internal.policyRef,
     errors,
     evidence: {},
   };
@@ -280,8 +280,9 @@ function combine(
   decisionId: string,
   request: DecisionRequest,
 ): ExplainedDecision {
-  const denies = matched.filter((r) => r.effect === 'deny');
-  const allows = matched.filter((r) => r.effect !== 'deny');
+  const denies: CompiledRule[] = [];
+  const allows: CompiledRule[] = [];
+  for (const r of matched) (r.effect === 'deny' ? denies : allows).push(r);
   const forcedRules: string[] = [];
   const reasons: string[] = [];
   if (unavailableDetector) {
@@ -291,19 +292,19 @@ function combine(
       reasons.push(`detector \`${unavailableDetector}\` was unavailable and fails closed`);
     }
   }
-  const celFailed = errors.some((e) => e.code.startsWith('cel/'));
+  const celFailed = errors.length > 0 && errors.some((e) => e.code.startsWith('cel/'));
   // Conservative mode: a deny rule whose condition failed counts as matched; a failed allow does not.
   const failedDenies = celFailed && policy.onError === 'conservative' ? failedDeny : [];
   if (celFailed && policy.onError === 'deny') {
     forcedRules.push(BUILTIN_RULES.evaluationError);
     reasons.push('a rule condition failed to evaluate and `onError` is deny');
   }
-  denies.push(...failedDenies);
+  if (failedDenies.length > 0) denies.push(...failedDenies);
 
   let riskRank = toolRisk === undefined ? 0 : Math.max(0, policy.riskClasses.indexOf(toolRisk));
   for (const r of matched) if (r.riskRank > riskRank) riskRank = r.riskRank;
   const risk = policy.riskClasses[riskRank] ?? null;
-  const ref = { name: policy.name, version: policy.version, digest: policy.digest };
+  const ref = policy.internal.policyRef;
 
   if (denies.length > 0 || forcedRules.length > 0) {
     const message =
@@ -315,7 +316,7 @@ function combine(
       effect: 'deny',
       outcome: 'blocked',
       obligations: [],
-      rules: [...matched.map((r) => r.id), ...failedDenies.map((r) => r.id), ...forcedRules],
+      rules: [...ids(matched), ...ids(failedDenies), ...forcedRules],
       risk,
       message,
       reason: reasons.join('; '),
@@ -352,7 +353,7 @@ function combine(
     effect,
     outcome: outcomeOf(effect),
     obligations,
-    rules: allows.map((r) => r.id),
+    rules: ids(allows),
     risk,
     message:
       withMessage?.message ??
@@ -364,8 +365,15 @@ function combine(
   };
 }
 
+function ids(rules: readonly CompiledRule[]): string[] {
+  const out = new Array<string>(rules.length);
+  for (let i = 0; i < rules.length; i++) out[i] = (rules[i] as CompiledRule).id;
+  return out;
+}
+
 function mergeObligations(rules: CompiledRule[]): Obligation[] {
   const out: Obligation[] = [];
+  if (rules.every((r) => r.obligations.length === 0)) return out;
   const seen = new Set<string>();
   for (const r of rules) {
     for (const o of r.obligations) {
@@ -411,14 +419,10 @@ function timeOf(request: DecisionRequest): Date {
 }
 
 const EMPTY = Object.freeze({});
-const MEMBER: Record<Point, keyof DecisionRequest> = {
-  input: 'input',
-  route: 'route',
-  tool: 'tool',
-  output: 'output',
-  persist: 'record',
-};
 
+const EMPTY_LIST: readonly never[] = Object.freeze([]);
+
+/** CEL variables for one request. One object shape for every point keeps property access monomorphic. */
 function buildActivation(
   policy: CompiledPolicy,
   point: Point,
@@ -429,22 +433,35 @@ function buildActivation(
   const principal =
     p.roles && p.scopes && p.attributes
       ? p
-      : { ...p, roles: p.roles ?? [], scopes: p.scopes ?? [], attributes: p.attributes ?? EMPTY };
-  const activation: Record<string, unknown> = {
+      : {
+          ...p,
+          roles: p.roles ?? EMPTY_LIST,
+          scopes: p.scopes ?? EMPTY_LIST,
+          attributes: p.attributes ?? EMPTY,
+        };
+  let tool: Record<string, unknown> | undefined;
+  if (point === 'tool' && request.tool) {
+    const info = policy.tools[request.tool.name];
+    tool = {
+      name: request.tool.name,
+      args: request.tool.args ?? EMPTY,
+      risk: info?.risk,
+      scopes: info?.scopes ?? EMPTY_LIST,
+    };
+  }
+  return {
     principal,
     context: request.context ?? EMPTY,
     resource: request.resource ?? EMPTY,
     signals: request.signals ?? EMPTY,
+    now,
+    findings: undefined,
+    input: point === 'input' ? request.input : undefined,
+    route: point === 'route' ? request.route : undefined,
+    tool,
+    output: point === 'output' ? request.output : undefined,
+    record: point === 'persist' ? request.record : undefined,
   };
-  const member = MEMBER[point];
-  let value = request[member] as Record<string, unknown> | undefined;
-  if (point === 'tool' && value) {
-    const info = policy.tools[value.name as string];
-    value = { name: value.name, args: value.args ?? EMPTY, risk: info?.risk, scopes: info?.scopes ?? [] };
-  }
-  activation[member] = value ?? EMPTY;
-  if (now) activation.now = now;
-  return activation;
 }
 
 function ensureFindings(
