@@ -58,6 +58,50 @@ export interface ReplayReport {
   groups: ReplayGroup[];
 }
 
+/** A decision record from the evidence store (it has `context` evidence but no `request`). */
+function isRecordLike(v: Record<string, unknown>): boolean {
+  return (
+    typeof v.context === 'object' && v.context !== null && (v.effect !== undefined || v.outcome !== undefined)
+  );
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  if (parts.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) return;
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+/**
+ * Rebuilds what can be rebuilt of a request from a decision record: the evidence fields the matched
+ * rules declared (`context`, dotted paths) and the fields a `retain` obligation kept. The principal
+ * id is the record's keyed subject hash, never the raw id.
+ */
+function requestFromRecord(v: Record<string, unknown>): DecisionRequest {
+  const request: Record<string, unknown> = {
+    principal: {
+      id: typeof v.subject === 'string' ? v.subject : 'replayed',
+      ...(typeof v.tenant === 'string' ? { tenant: v.tenant } : {}),
+    },
+    context: {
+      ...(typeof v.route === 'string' ? { route: v.route } : {}),
+      ...(typeof v.cohort === 'string' ? { cohort: v.cohort } : {}),
+    },
+  };
+  for (const [path, value] of Object.entries(v.context as Record<string, unknown>))
+    setPath(request, path, value);
+  const retained = (v.retained as { fields?: Record<string, unknown> } | undefined)?.fields;
+  if (retained && typeof retained === 'object') {
+    for (const [path, value] of Object.entries(retained)) setPath(request, path, value);
+  }
+  return request as unknown as DecisionRequest;
+}
+
 /** One JSONL line as a replay request, or the reason it is not one. */
 function parseReplayLine(raw: string, line: number): ReplayRequest | string {
   if (raw.length > MAX_REPLAY_LINE) return `line is longer than ${MAX_REPLAY_LINE} characters`;
@@ -70,12 +114,16 @@ function parseReplayLine(raw: string, line: number): ReplayRequest | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'line is not a JSON object';
   const v = value as Record<string, unknown>;
   if (!POINTS.includes(v.point as Point)) return `"point" must be one of ${POINTS.join(', ')}`;
-  const request = v.request as DecisionRequest | undefined;
+  const request =
+    v.request === undefined && isRecordLike(v)
+      ? requestFromRecord(v)
+      : (v.request as DecisionRequest | undefined);
   if (typeof request !== 'object' || request === null || typeof request.principal !== 'object') {
-    return '"request" must be an object with a principal';
+    return '"request" must be an object with a principal (or the line must be a decision record with `context`)';
   }
   const entry: ReplayRequest = { line, point: v.point as Point, request };
-  const d = v.decision as Record<string, unknown> | undefined;
+  const fromRecord = v.request === undefined && isRecordLike(v);
+  const d = (v.decision ?? (fromRecord ? v : undefined)) as Record<string, unknown> | undefined;
   if (d && typeof d === 'object') {
     const effect = (d.effect ?? OUTCOME_EFFECT[String(d.outcome)]) as Effect | undefined;
     if (effect === 'allow' || effect === 'deny' || effect === 'allow_with_conditions') {

@@ -46,3 +46,42 @@ describe('replayRequests', () => {
     }
   });
 });
+
+describe('replay from evidence records', () => {
+  it('rebuilds requests from the evidence and retained fields of decision records', () => {
+    const record = {
+      v: 1,
+      id: 'd-1',
+      point: 'tool',
+      outcome: 'allowed_with_conditions',
+      effect: 'allow_with_conditions',
+      rules: ['refund-over-limit-needs-supervisor'],
+      obligations: [{ type: 'require_approval' }, { type: 'step_up_auth' }],
+      context: { 'tool.name': 'payments.refund', 'principal.roles': ['adjuster'] },
+      retained: { fields: { 'tool.args.amount': 1500 }, retention: '90d' },
+      subject: 'ab12',
+      tenant: 'acme',
+      route: 'staff-console',
+    };
+    const [request] = parseReplayRequests('records.jsonl', `${JSON.stringify(record)}\n`);
+    expect(request?.request).toEqual({
+      principal: { id: 'ab12', tenant: 'acme', roles: ['adjuster'] },
+      context: { route: 'staff-console' },
+      tool: { name: 'payments.refund', args: { amount: 1500 } },
+    });
+    expect(request?.recorded).toEqual({
+      effect: 'allow_with_conditions',
+      rules: ['refund-over-limit-needs-supervisor'],
+      obligations: ['require_approval', 'step_up_auth'],
+    });
+    const report = replayRequests([request!], fakePolicy({ refundLimit: 2000 }));
+    expect(report.changed).toBe(1);
+    expect(report.groups[0]?.rule).toBe('refund-over-limit-needs-supervisor');
+  });
+
+  it('ignores prototype-polluting evidence paths', () => {
+    const line = JSON.stringify({ point: 'input', effect: 'allow', context: { '__proto__.polluted': true } });
+    parseReplayRequests('r.jsonl', line);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

@@ -71,7 +71,7 @@ export function registerReplay(program: Command): void {
   program
     .command('replay')
     .description(
-      'run recorded requests (JSONL: {"point", "request", "decision"?} per line) through a bundle and report the decisions that change, grouped by rule',
+      'run recorded requests (JSONL: {"point", "request", "decision"?} per line, or decision records from the evidence store) through a bundle and report the decisions that change, grouped by rule',
     )
     .requiredOption('--requests <file>', 'JSONL file of recorded requests')
     .requiredOption('--bundle <path>', 'candidate: a policy directory or a bundle file')
