@@ -8,7 +8,14 @@ import { prettyCanonicalJson } from './canonical-json.js';
 import { BundleError } from './errors.js';
 
 /** What happened. */
-export type ActivationAction = 'activate' | 'rollback' | 'reject' | 'fallback';
+export type ActivationAction =
+  | 'activate'
+  | 'rollback'
+  | 'reject'
+  | 'fallback'
+  | 'shadow'
+  | 'rollout'
+  | 'withdraw';
 
 /** One history entry. */
 export interface ActivationEntry {

@@ -8,7 +8,7 @@
  * Running services watch `active.json` (`watchBundleFile`), so `rampart activate` and
  * `rampart rollback` take effect everywhere that mounts the directory, after the same verification.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ActivationHistory } from './activation-history.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -16,7 +16,19 @@ import { type Bundle, parseBundle, serializeBundle } from './bundle-format.js';
 import { compileBundle } from './bundle-policy.js';
 import { BundleError } from './errors.js';
 import type { Governance } from './governance.js';
-import { isSafeBaselineMarker, safeBaselineMarker } from './policy-runtime.js';
+import { type CandidateStage, isSafeBaselineMarker, safeBaselineMarker } from './policy-runtime.js';
+import { validateRolloutPlan } from './rollout.js';
+
+/** The format tag of `candidate.json`. */
+export const CANDIDATE_FORMAT = 'rampart.candidate/v1';
+
+/** What `candidate.json` holds: the staged bundle's digest and how it runs. */
+export interface CandidateFile {
+  format: typeof CANDIDATE_FORMAT;
+  digest: string;
+  stage: CandidateStage;
+}
+
 import { SAFE_BASELINE_DIGEST } from './safe-baseline.js';
 import { type VerifiedBundle, verifyBundle } from './verify-bundle.js';
 
@@ -44,6 +56,65 @@ export class ActivationStore {
     private readonly governance: Governance,
   ) {
     this.history = new ActivationHistory(join(dir, 'history.json'));
+  }
+
+  /** Path of the staged candidate (shadow or rollout). */
+  get candidatePath(): string {
+    return join(this.dir, 'candidate.json');
+  }
+
+  /** Verifies and stages a bundle for shadow evaluation or a cohort rollout beside the active one. */
+  async stage(
+    data: string | Uint8Array,
+    stage: CandidateStage,
+    meta: ActorMeta,
+    source = 'cli',
+  ): Promise<VerifiedBundle> {
+    const bundle = parseBundle(data);
+    if (stage.mode === 'rollout') {
+      const { mode: _m, salt: _s, ...who } = stage;
+      validateRolloutPlan({ stable: null, salt: '', stages: [{ name: 'rollout', policy: null, ...who }] });
+    }
+    const verified = await this.verifyAndCompile(bundle);
+    await mkdir(join(this.dir, 'bundles'), { recursive: true });
+    await writeFileAtomic(this.bundlePath(bundle.digest), serializeBundle(bundle));
+    const file: CandidateFile = { format: CANDIDATE_FORMAT, digest: bundle.digest, stage };
+    await writeFileAtomic(this.candidatePath, `${JSON.stringify(file, null, 2)}\n`);
+    await this.history.append({
+      at: (meta.now ?? new Date()).toISOString(),
+      action: stage.mode,
+      name: bundle.manifest.name,
+      version: bundle.manifest.version,
+      digest: bundle.digest,
+      actor: meta.actor,
+      reason: meta.reason,
+      source,
+    });
+    return verified;
+  }
+
+  /** Ends a shadow or rollout without promoting it; false when nothing was staged. */
+  async withdraw(meta: ActorMeta): Promise<boolean> {
+    const text = await readFile(this.candidatePath, 'utf8').catch(() => undefined);
+    if (text === undefined) return false;
+    await rm(this.candidatePath, { force: true });
+    let digest = '';
+    try {
+      digest = (JSON.parse(text) as Partial<CandidateFile>).digest ?? '';
+    } catch {
+      // a damaged candidate file is removed all the same
+    }
+    await this.history.append({
+      at: (meta.now ?? new Date()).toISOString(),
+      action: 'withdraw',
+      name: '',
+      version: '',
+      digest,
+      actor: meta.actor,
+      reason: meta.reason,
+      source: 'cli',
+    });
+    return true;
   }
 
   /** Path services watch. */
@@ -106,6 +177,9 @@ export class ActivationStore {
     const text = serializeBundle(bundle);
     await writeFileAtomic(this.bundlePath(bundle.digest), text);
     await writeFileAtomic(this.activePath, text);
+    // Promoting (or rolling back to) the staged bundle ends its shadow or rollout.
+    const staged = await readFile(this.candidatePath, 'utf8').catch(() => undefined);
+    if (staged?.includes(bundle.digest)) await rm(this.candidatePath, { force: true });
     await this.history.append({
       at: (meta.now ?? new Date()).toISOString(),
       action,

@@ -6,11 +6,13 @@
  */
 import { EventEmitter } from 'node:events';
 import type { CompiledPolicy } from '../engine/compiled-policy.js';
+import type { DecisionRequest } from '../policy/types.js';
 import type { ActivationEntry, ActivationHistory } from './activation-history.js';
 import { type Bundle, parseBundle } from './bundle-format.js';
 import { compileBundle } from './bundle-policy.js';
 import { isBundleError } from './errors.js';
 import type { Governance } from './governance.js';
+import { type RolloutStage, selectPolicy } from './rollout.js';
 import { compiledSafeBaseline, SAFE_BASELINE_DIGEST } from './safe-baseline.js';
 import { verifyBundle } from './verify-bundle.js';
 
@@ -34,6 +36,29 @@ export interface OfferMeta {
   actor?: string;
   reason?: string;
   action?: 'activate' | 'rollback';
+}
+
+/** How a candidate bundle runs beside the active one. */
+export interface CandidateStage {
+  /** `shadow`: decides beside the active policy, never enforces. `rollout`: enforces for its cohort. */
+  mode: 'shadow' | 'rollout';
+  percent?: number;
+  hashBy?: 'tenant' | 'principal';
+  cohorts?: string[];
+  tenants?: string[];
+  principals?: string[];
+  /** Hash salt; defaults to the candidate's digest so each rollout reshuffles. */
+  salt?: string;
+}
+
+/** The policies one request is decided with. */
+export interface PolicySelection {
+  /** Enforces. */
+  policy: ActivePolicy;
+  /** Evaluated beside it, never enforcing (record divergences with `evaluateShadow`). */
+  shadow?: ActivePolicy;
+  /** Cohort for the decision record: `stable`, or `rollout` when the candidate was picked. */
+  cohort: string;
 }
 
 /** Outcome of offering a candidate. */
@@ -69,6 +94,7 @@ export interface PolicyRuntimeEvents {
 /** Holds the active policy; see the file comment. */
 export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
   private active: ActivePolicy;
+  private staged: { policy: ActivePolicy; stage: CandidateStage } | undefined;
   private readonly options: PolicyRuntimeOptions;
   /** Refused candidates since start (exported as a metric by the server). */
   rejections = 0;
@@ -83,6 +109,103 @@ export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
   /** The policy in force; read it once per decision. */
   current(): ActivePolicy {
     return this.active;
+  }
+
+  /** The staged candidate (shadow or rollout), if any. */
+  candidate(): { policy: ActivePolicy; stage: CandidateStage } | undefined {
+    return this.staged;
+  }
+
+  /**
+   * Picks the policies for one request: the active policy (or, in a rollout, the candidate for
+   * requests in its cohort) and the shadow candidate. Pure and deterministic for a given state.
+   */
+  select(request: DecisionRequest): PolicySelection {
+    const staged = this.staged;
+    if (!staged) return { policy: this.active, cohort: 'stable' };
+    if (staged.stage.mode === 'shadow')
+      return { policy: this.active, shadow: staged.policy, cohort: 'stable' };
+    const { mode: _mode, salt, ...who } = staged.stage;
+    const stage: RolloutStage<ActivePolicy> = { name: 'rollout', policy: staged.policy, ...who };
+    const choice = selectPolicy(
+      { stable: this.active, salt: salt ?? staged.policy.digest, stages: [stage] },
+      request,
+    );
+    return choice.cohort === 'rollout'
+      ? { policy: staged.policy, cohort: 'rollout' }
+      : { policy: this.active, shadow: staged.policy, cohort: 'stable' };
+  }
+
+  /** Verifies and compiles a candidate and stages it for shadow or rollout; the active policy is untouched. */
+  async offerCandidate(
+    data: string | Uint8Array,
+    stage: CandidateStage,
+    meta: OfferMeta,
+  ): Promise<OfferResult> {
+    let next: ActivePolicy;
+    try {
+      const bundle = parseBundle(data);
+      if (
+        this.staged?.policy.digest === bundle.digest &&
+        JSON.stringify(this.staged.stage) === JSON.stringify(stage)
+      )
+        return { status: 'unchanged', active: this.active };
+      const parent = this.active.bundle?.digest === bundle.manifest.parent ? this.active.bundle : undefined;
+      verifyBundle(bundle, { governance: this.options.governance, ...(parent ? { parent } : {}) });
+      const compiled = (this.options.compile ?? compileBundle)(bundle);
+      next = {
+        kind: 'bundle',
+        compiled,
+        name: bundle.manifest.name,
+        version: bundle.manifest.version,
+        digest: bundle.digest,
+        bundle,
+        activatedAt: this.now().toISOString(),
+      };
+    } catch (error) {
+      return this.reject(error, meta);
+    }
+    this.staged = { policy: next, stage };
+    await this.record(
+      {
+        action: stage.mode,
+        name: next.name,
+        version: next.version,
+        digest: next.digest,
+        source: meta.source,
+      },
+      meta,
+    );
+    return { status: 'activated', active: this.active };
+  }
+
+  /** Withdraws the staged candidate. */
+  async clearCandidate(meta: OfferMeta): Promise<void> {
+    const staged = this.staged;
+    if (!staged) return;
+    this.staged = undefined;
+    await this.record(
+      {
+        action: 'withdraw',
+        name: staged.policy.name,
+        version: staged.policy.version,
+        digest: staged.policy.digest,
+        source: meta.source,
+      },
+      meta,
+    );
+  }
+
+  private async reject(error: unknown, meta: OfferMeta): Promise<OfferResult> {
+    const info = errorInfo(error);
+    this.rejections++;
+    this.lastError = info;
+    await this.record(
+      { action: 'reject', name: '', version: '', digest: '', source: meta.source, error: info },
+      meta,
+    ).catch(() => undefined);
+    this.emit('rejected', { source: meta.source, error: info, active: this.active });
+    return { status: 'rejected', active: this.active, error: info };
   }
 
   private now(): Date {
@@ -151,15 +274,7 @@ export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
       verifyBundle(bundle, { governance: this.options.governance, ...(parent ? { parent } : {}) });
       compiled = (this.options.compile ?? compileBundle)(bundle);
     } catch (error) {
-      const info = errorInfo(error);
-      this.rejections++;
-      this.lastError = info;
-      await this.record(
-        { action: 'reject', name: '', version: '', digest: '', source: meta.source, error: info },
-        meta,
-      ).catch(() => undefined);
-      this.emit('rejected', { source: meta.source, error: info, active: this.active });
-      return { status: 'rejected', active: this.active, error: info };
+      return this.reject(error, meta);
     }
     const next: ActivePolicy = {
       kind: 'bundle',
@@ -171,6 +286,8 @@ export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
       activatedAt: this.now().toISOString(),
     };
     this.swap(next);
+    // Promoting the staged candidate ends its shadow or rollout.
+    if (this.staged?.policy.digest === next.digest) this.staged = undefined;
     await this.record(
       {
         action: meta.action ?? 'activate',

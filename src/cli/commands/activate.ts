@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { ActivationStore } from '../../bundle/activation-store.js';
 import { formatBundleDiagnostic, isBundleError } from '../../bundle/errors.js';
 import { parseGovernance } from '../../bundle/governance.js';
+import type { CandidateStage } from '../../bundle/policy-runtime.js';
 import { formatDiagnostic, isPolicyError } from '../../policy/errors.js';
-import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit.js';
 import { readInputFile } from './sign.js';
 
 /** Options shared by `activate` and `rollback`. */
@@ -44,20 +45,67 @@ export function defaultActor(): string {
   return process.env.USER ?? process.env.LOGNAME ?? 'unknown';
 }
 
-/** Activates `bundlePath`; returns the exit code. */
+/** Options of `rampart activate`, including staging as a shadow or a cohort rollout. */
+export interface ActivateCommandOptions extends StateCommandOptions {
+  shadow?: boolean;
+  rollout?: number;
+  hashBy?: 'tenant' | 'principal';
+  cohort?: string[];
+  tenant?: string[];
+  principal?: string[];
+}
+
+function stageOf(opts: ActivateCommandOptions): CandidateStage | undefined {
+  const cohortFlags = Boolean(opts.cohort?.length || opts.tenant?.length || opts.principal?.length);
+  if (opts.shadow && (opts.rollout !== undefined || cohortFlags))
+    throw new UsageError('--shadow cannot be combined with rollout flags');
+  if (opts.shadow) return { mode: 'shadow' };
+  if (opts.rollout === undefined && !cohortFlags) return undefined;
+  if (opts.rollout !== undefined && !(opts.rollout >= 0 && opts.rollout <= 100))
+    throw new UsageError('--rollout must be a percentage between 0 and 100');
+  if (opts.hashBy && opts.hashBy !== 'tenant' && opts.hashBy !== 'principal')
+    throw new UsageError('--hash-by must be tenant or principal');
+  return {
+    mode: 'rollout',
+    ...(opts.rollout !== undefined ? { percent: opts.rollout } : {}),
+    ...(opts.hashBy ? { hashBy: opts.hashBy } : {}),
+    ...(opts.cohort?.length ? { cohorts: opts.cohort } : {}),
+    ...(opts.tenant?.length ? { tenants: opts.tenant } : {}),
+    ...(opts.principal?.length ? { principals: opts.principal } : {}),
+  };
+}
+
+function describeStage(stage: CandidateStage): string {
+  if (stage.mode === 'shadow') return 'in shadow (evaluated beside the active policy, never enforcing)';
+  const who = [
+    stage.percent !== undefined ? `${stage.percent}% by ${stage.hashBy ?? 'tenant'}` : '',
+    ...(stage.cohorts ?? []).map((c) => `cohort ${c}`),
+    ...(stage.tenants ?? []).map((t) => `tenant ${t}`),
+    ...(stage.principals ?? []).map((p) => `principal ${p}`),
+  ];
+  return `for rollout to ${who.filter(Boolean).join(', ')}`;
+}
+
+/** Activates `bundlePath` (or stages it as a shadow / rollout candidate); returns the exit code. */
 export async function runActivate(
   bundlePath: string,
-  opts: StateCommandOptions,
+  opts: ActivateCommandOptions,
   io = process,
 ): Promise<number> {
   const text = await readInputFile(bundlePath, 'bundle');
+  const stage = stageOf(opts);
+  const meta = { actor: opts.actor ?? defaultActor(), reason: opts.reason ?? '' };
   try {
     const store = await openStore(opts);
-    const v = await store.activate(
-      text,
-      { actor: opts.actor ?? defaultActor(), reason: opts.reason ?? '' },
-      bundlePath,
-    );
+    if (stage) {
+      const v = await store.stage(text, stage, meta, bundlePath);
+      const m = v.bundle.manifest;
+      io.stdout.write(
+        `staged ${m.name}@${m.version} ${v.digest} ${describeStage(stage)} → ${store.candidatePath}\n`,
+      );
+      return EXIT_OK;
+    }
+    const v = await store.activate(text, meta, bundlePath);
     const m = v.bundle.manifest;
     io.stdout.write(
       `activated ${m.name}@${m.version} ${v.digest} (signed by ${v.approvers.join(', ')}) → ${store.activePath}\n`,
@@ -66,6 +114,10 @@ export async function runActivate(
   } catch (error) {
     return reportLifecycleError(error, io);
   }
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
 /** Registers `rampart activate`. */
@@ -78,7 +130,21 @@ export function registerActivate(program: Command): void {
     .requiredOption('-g, --governance <file>', 'the governance.yaml you trust')
     .option('--actor <who>', 'who is activating (default: $USER)')
     .requiredOption('--reason <text>', 'why (recorded in the activation history)')
-    .action(async (bundle: string, opts: StateCommandOptions) => {
+    .option(
+      '--shadow',
+      'stage as a shadow candidate instead: evaluated beside the active bundle, never enforcing',
+    )
+    .option(
+      '--rollout <percent>',
+      'stage as a rollout to this percentage of tenants (or principals)',
+      Number.parseFloat,
+    )
+    .option('--hash-by <key>', 'what the rollout percentage hashes: tenant (default) or principal')
+    .option('--cohort <name>', 'roll out to this named cohort (context.cohort); repeatable', collect)
+    .option('--tenant <id>', 'roll out to this tenant; repeatable', collect)
+    .option('--principal <id>', 'roll out to this principal; repeatable', collect)
+    .addHelpText('after', '\nActivating a bundle that is staged promotes it and ends its shadow or rollout.')
+    .action(async (bundle: string, opts: ActivateCommandOptions) => {
       process.exitCode = await runActivate(bundle, opts);
     });
 }

@@ -7,6 +7,7 @@ import { defaultActor, openStore, reportLifecycleError, type StateCommandOptions
 export interface RollbackCommandOptions extends StateCommandOptions {
   to?: string;
   list?: boolean;
+  withdraw?: boolean;
 }
 
 /** Rolls back (or lists); returns the exit code. */
@@ -25,7 +26,14 @@ export async function runRollback(opts: RollbackCommandOptions, io = process): P
         );
       return EXIT_OK;
     }
-    if (!opts.to) throw new UsageError('give --to <version|digest|safe-baseline> (or --list)');
+    if (opts.withdraw) {
+      if (!opts.reason)
+        throw new UsageError('--reason is required: it is recorded in the activation history');
+      const done = await store.withdraw({ actor: opts.actor ?? defaultActor(), reason: opts.reason });
+      io.stdout.write(done ? 'withdrew the staged shadow/rollout candidate\n' : 'nothing was staged\n');
+      return EXIT_OK;
+    }
+    if (!opts.to) throw new UsageError('give --to <version|digest|safe-baseline> (or --list, --withdraw)');
     if (!opts.reason) throw new UsageError('--reason is required: it is recorded in the activation history');
     const done = await store.rollback(opts.to, { actor: opts.actor ?? defaultActor(), reason: opts.reason });
     io.stdout.write(`rolled back to ${done.name}@${done.version} ${done.digest} → ${store.activePath}\n`);
@@ -43,6 +51,7 @@ export function registerRollback(program: Command): void {
     .description('Re-activate an earlier bundle (re-verified under current governance) or the safe baseline')
     .option('--to <version>', 'version or digest of a stored bundle, or `safe-baseline`')
     .option('--list', 'list stored bundles and recent activations')
+    .option('--withdraw', 'end the staged shadow or rollout candidate (the active bundle is unchanged)')
     .requiredOption('--state <dir>', 'activation state directory')
     .requiredOption('-g, --governance <file>', 'the governance.yaml you trust')
     .option('--actor <who>', 'who is rolling back (default: $USER)')
