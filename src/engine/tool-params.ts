@@ -27,9 +27,18 @@ export function createParamsCompiler(regex: RegexEngine | undefined) {
       }) as never,
     },
   });
+  // Tools with identical schemas share one validator: compiling is the bulk of compile time for
+  // large policies, and one shared function stays hot in the JIT instead of N cold copies.
+  const compiled = new Map<string, ParamsValidator>();
   return (schema: Record<string, unknown>): ParamsValidator => {
+    const key = JSON.stringify(schema);
+    const known = compiled.get(key);
+    if (known) return known;
     const validate: ValidateFunction = ajv.compile(schema);
-    return (args) => (validate(args) ? undefined : describeParamError(validate.errors?.[0]));
+    const validator: ParamsValidator = (args) =>
+      validate(args) ? undefined : describeParamError(validate.errors?.[0]);
+    compiled.set(key, validator);
+    return validator;
   };
 }
 
