@@ -4,7 +4,6 @@
  * included) and `session_burst` (tool calls in the session within the window, this call included).
  * Arguments are kept only as a hash.
  */
-import { createHash } from 'node:crypto';
 import { stableJson } from './stable-json.js';
 
 /** Options of the tracker. */
@@ -28,14 +27,27 @@ interface Event {
   key: string;
 }
 
-/** Hash of a tool call: tool name plus canonical arguments. */
+/**
+ * Hash of a tool call: tool name plus canonical arguments. A 2×53-bit non-cryptographic hash
+ * (cyrb53 with two seeds): sha256 here cost more than the rest of the signal tracking together in
+ * bench:guard, and the key never leaves process memory. A collision could only over-count repeats.
+ */
 export function toolCallKey(tool: string, args: unknown): string {
-  return createHash('sha256')
-    .update(tool)
-    .update('\0')
-    .update(stableJson(args ?? {}))
-    .digest('base64url')
-    .slice(0, 22);
+  const text = `${tool}\0${stableJson(args ?? {})}`;
+  return `${cyrb53(text, 0x9e3779b9).toString(36)}.${cyrb53(text, 0x85ebca6b).toString(36)}`;
+}
+
+function cyrb53(text: string, seed: number): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /** Tracks tool calls per session and derives the anomaly signals. */
