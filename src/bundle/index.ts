@@ -3,7 +3,13 @@
 /** Appends activation entries (who, when, why, digest) to a JSON history file. */
 export { type ActivationAction, type ActivationEntry, ActivationHistory } from './activation-history.js';
 /** A local activation state directory that `rampart activate`/`rollback` write and services watch. */
-export { ActivationStore, type ActorMeta, type StoredBundle } from './activation-store.js';
+export {
+  ActivationStore,
+  type ActorMeta,
+  CANDIDATE_FORMAT,
+  type CandidateFile,
+  type StoredBundle,
+} from './activation-store.js';
 /** Builds a bundle from a policy directory and compiles it (with incident checks) before writing. */
 export { type BuildCheck, type BuildOptions, type BuildResult, buildBundle } from './build-bundle.js';
 /** The bundle container: types, canonical serialisation, integrity checks and the content digest. */
@@ -72,9 +78,11 @@ export { readPolicyDir } from './policy-dir.js';
 /** The active policy of a process: verify-then-swap activation, last-known-good, safe baseline. */
 export {
   type ActivePolicy,
+  type CandidateStage,
   type OfferResult,
   PolicyRuntime,
   type PolicyRuntimeOptions,
+  type PolicySelection,
   type RejectedEvent,
   SAFE_BASELINE_MARKER,
   safeBaselineMarker,
@@ -107,5 +115,7 @@ export {
 } from './shadow.js';
 /** Adds an approver signature to a bundle. */
 export { type SignOptions, signBundle } from './sign-bundle.js';
+/** Follows an activation state directory: active bundle and staged shadow/rollout candidate. */
+export { type StateDirSourceOptions, watchStateDir } from './state-dir-source.js';
 /** Verifies integrity and k-of-n signatures against trusted governance. */
 export { type VerifiedBundle, type VerifyOptions, verifyBundle } from './verify-bundle.js';
