@@ -13,9 +13,9 @@ export interface MeasureOptions {
   warmupMs: number;
   measureMs: number;
   /**
-   * Operations per timed sample. 1 times every call on its own (needed for honest p99 of
-   * sub-microsecond work the timer overhead of ~50 ns is included and reported as is); larger batches
-   * divide the timer overhead away but flatten the tail.
+   * Operations per timed sample. 1 times every call on its own, which an honest p99 needs (the
+   * ~50 ns timer overhead is then included, and reported); larger batches divide the timer overhead
+   * away but flatten the tail.
    */
   batch: number;
 }

@@ -18,7 +18,9 @@ export function rampartPolicyYaml(rules: BenchRule[]): string {
     lines.push(
       `  ${r.tool}:`,
       '    risk: low',
-      '    params: { type: object, properties: { claimId: { type: string }, amount: { type: number } } }',
+      // Each tool gets its own schema (an optional field named after it), as distinct tools have: a
+      // policy of 1,000 identical schemas would let the compiler share one validator and flatter it.
+      `    params: { type: object, properties: { claimId: { type: string }, amount: { type: number }, note${r.index}: { type: string } } }`,
     );
   }
   lines.push('rules:');
