@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatJsonReport } from '../../src/testing/reporters/json-reporter.js';
 import { formatJunitReport } from '../../src/testing/reporters/junit-reporter.js';
 import {
   formatCoverage,
@@ -48,5 +49,27 @@ describe('reports over the fixture project', () => {
       { kind: 'split', variants: 2, flipped: 1, loosened: 1, flipRate: 0.5 },
     ]);
     expect(report.passed).toBe(false);
+  });
+});
+
+describe('machine reports', () => {
+  it('escapes names and messages in JUnit XML', async () => {
+    const project = await loadTestProject(PROJECT);
+    const c = project.suites[0]!.cases[1]!;
+    c.name = 'refund <5000> & "quotes"';
+    const xml = formatJunitReport(await runTests(fakePolicy({ refundLimit: 10_000 }), project));
+    expect(xml).toContain(
+      '<testcase name="refund &lt;5000&gt; &amp; &quot;quotes&quot;" classname="basics">',
+    );
+    expect(xml).not.toContain('<5000>');
+  });
+
+  it('keeps the explain trace in JSON only for failures', async () => {
+    const report = await runTests(fakePolicy({ refundLimit: 10_000 }), await loadTestProject(PROJECT));
+    const json = JSON.parse(formatJsonReport(report)) as {
+      results: Array<{ passed: boolean; decision: { explain?: unknown } }>;
+    };
+    expect(json.results.filter((r) => r.passed).every((r) => r.decision.explain === undefined)).toBe(true);
+    expect(json.results.filter((r) => !r.passed).every((r) => Array.isArray(r.decision.explain))).toBe(true);
   });
 });
