@@ -99,6 +99,14 @@ describe('rampart test', () => {
     );
   });
 
+  it('lists every case with --verbose', async () => {
+    const io = capture();
+    expect(await runTestCommand(SMALL, { verbose: true }, io)).toBe(0);
+    expect(io.stdout()).toContain(
+      'tests/cases.yaml\n  ✓ big refund needs approval\n  ✓ chat refund refused\n  ✓ password is refused (8/8 variants hold)\n',
+    );
+  });
+
   it('runs only the cases matching --grep', async () => {
     const io = capture();
     expect(await runTestCommand(SMALL, { grep: 'refund', json: true }, io)).toBe(0);

@@ -22,6 +22,7 @@ export interface TestCommandOptions {
   minCoverage?: number;
   grep?: string;
   watch?: boolean;
+  verbose?: boolean;
 }
 
 /** Where the command writes; tests pass buffers. */
@@ -58,7 +59,9 @@ export async function runTestCommand(
       ...(opts.grep !== undefined ? { grep: opts.grep } : {}),
       simulate: (sim) => runSimulation(compiled, sim),
     });
-    io.out(opts.json ? formatJsonReport(report) : formatTextReport(report));
+    io.out(
+      opts.json ? formatJsonReport(report) : formatTextReport(report, { verbose: opts.verbose === true }),
+    );
     if (opts.junit) await writeFile(opts.junit, formatJunitReport(report));
     return report.passed ? EXIT_OK : EXIT_FAILURE;
   } catch (error) {
@@ -116,6 +119,7 @@ export function registerTest(program: Command): void {
     .option('--min-coverage <percent>', 'fail when coverage is below <percent>', parsePercent)
     .option('--grep <text>', 'only run cases whose name contains <text> (incident cases always run)')
     .option('--watch', 're-run when a YAML file in <dir> changes')
+    .option('--verbose', 'list every case with its result, not only failures')
     .addHelpText(
       'after',
       '\nExit codes: 0 all passed, 1 a case, incident, simulation or coverage minimum failed (or a file is invalid), 2 usage error.',

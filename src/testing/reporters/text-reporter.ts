@@ -92,10 +92,41 @@ export function formatMutations(report: TestRunReport): string[] {
   return lines;
 }
 
+/** Every authored and incident case with its mark, grouped by file (variants summarized per case). */
+export function formatCaseList(report: TestRunReport): string[] {
+  const lines: string[] = [];
+  let file: string | undefined;
+  const results = report.results;
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i] as CaseResult;
+    if (r.kind === 'variant') continue;
+    if (r.file !== file) {
+      file = r.file;
+      lines.push(file);
+    }
+    let variants = 0;
+    let failedVariants = 0;
+    for (let j = i + 1; j < results.length && results[j]?.kind === 'variant'; j++) {
+      variants += 1;
+      if (!results[j]?.passed) failedVariants += 1;
+    }
+    const suffix = variants > 0 ? ` (${variants - failedVariants}/${variants} variants hold)` : '';
+    lines.push(`  ${r.passed && failedVariants === 0 ? '✓' : '✗'} ${caseTitle(r)}${suffix}`);
+  }
+  return lines;
+}
+
+/** Options of the text report. */
+export interface TextReportOptions {
+  /** List every case, not only failures. */
+  verbose?: boolean;
+}
+
 /** The whole text report. */
-export function formatTextReport(report: TestRunReport): string {
+export function formatTextReport(report: TestRunReport, opts: TextReportOptions = {}): string {
   const p = report.policy;
   const lines = [`rampart test — ${p.name} ${p.version} (${p.digest.slice(0, 19)})`, ''];
+  if (opts.verbose) lines.push(...formatCaseList(report), '');
   const failed = report.results.filter((r) => !r.passed);
   if (failed.length > 0) {
     lines.push('Failures');
