@@ -2,7 +2,7 @@
 // (in process) and Cerbos (server on loopback), at 10, 100 and 1,000 rules. Each engine runs in its own
 // worker process; the full run makes several passes and keeps each engine's best figures.
 // Usage: tsx bench/engine/run.ts [--quick] [--skip=cerbos,casbin,...]
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -63,6 +63,19 @@ async function runWorker(id: string): Promise<WorkerResult[]> {
   }
   const line = stdout.trim().split('\n').pop() ?? '';
   return (JSON.parse(line) as { results: WorkerResult[] }).results;
+}
+
+/** The commit measured, and whether src/engine or src/policy had uncommitted changes (the run measures the working tree). */
+function sourceVersion(): { commit: string; engine_src_dirty: boolean } | undefined {
+  try {
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: here, encoding: 'utf8' }).trim();
+    return {
+      commit: git('rev-parse', '--short', 'HEAD'),
+      engine_src_dirty: git('status', '--porcelain', '--', '../../src/engine', '../../src/policy') !== '',
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -131,6 +144,7 @@ async function main(): Promise<void> {
         generated: new Date().toISOString(),
         mode: quick ? 'quick' : 'full',
         node: process.version,
+        source: sourceVersion(),
         machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown cpu'}`,
         passes: PASSES,
         aggregation:
