@@ -59,6 +59,12 @@ export {
   type SignedExceptionGrant,
   serializeExceptions,
 } from './exceptions.js';
+/** The exceptions file beside the bundle, verified, reloaded on change, expiry applied per call. */
+export {
+  type ExceptionsSource,
+  type ExceptionsSourceOptions,
+  watchExceptionsFile,
+} from './exceptions-source.js';
 /** A watched bundle file source for hot reload. */
 export { type BundleSource, type FileSourceOptions, watchBundleFile } from './file-source.js';
 /** governance.yaml: approvers, k of n, exception granters, revoked keys, escalation. */
