@@ -7,7 +7,6 @@ export type EvidenceErrorCode =
   | 'evidence/closed'
   | 'evidence/queue-full'
   | 'evidence/store-unavailable'
-  | 'evidence/chain-broken'
   | 'evidence/bad-key'
   | 'evidence/bad-config'
   | 'evidence/bad-query';
