@@ -102,8 +102,10 @@ const SECRET_TEMPLATES: ((type: string, value: string) => (string | [string, str
 const SECRET_NEGATIVES: Template[] = [
   (r) => [`commit ${v.secretLookalike(r)} fixed the build`],
   (r) => [`request id ${v.secretLookalike(r)}`],
-  (r) => ['export API_TOKEN=', v.secretLookalike(r)],
-  (r) => ['api_key: ', v.secretLookalike(r)],
+  // A random-looking value under a key name may well be a live key, so key contexts get placeholders only.
+  (r) => ['export API_TOKEN=', v.secretPlaceholder(r)],
+  (r) => ['api_key: ', v.secretPlaceholder(r)],
+  (r) => [`digest: sha256:${r.chars('0123456789abcdef', 64)}`],
   () => ['Set your password in the settings page, it must have 12 characters.'],
   () => ['password: ********'],
   () => ['Use the token from your dashboard; never paste it in chat.'],

@@ -213,7 +213,22 @@ export function secret(rng: Rng): [string, string] {
   return rng.pick(kinds)();
 }
 
-/** Values that look like secrets but are not: placeholders, hashes, ids. */
+/** Placeholders and templates that stand where a secret would go. */
+export function secretPlaceholder(rng: Rng): string {
+  return rng.pick([
+    'AKIAIOSFODNN7EXAMPLE',
+    `ghp_${'x'.repeat(36)}`,
+    'sk_live_XXXXXXXXXXXXXXXXXXXXXXXX',
+    '<your-api-key>',
+    '$' + '{OPENAI_API_KEY}',
+    'changeme',
+    'sk-...',
+    'your_token_here',
+    '********',
+  ]);
+}
+
+/** Values that look like secrets but are not: placeholders, hashes, ids (used outside key contexts). */
 export function secretLookalike(rng: Rng): string {
   return rng.pick([
     () => 'AKIAIOSFODNN7EXAMPLE',

@@ -124,7 +124,7 @@ function scanGeneric(
     )
       continue;
     if (/^[a-z]+(?:[_.-][a-z]+)*$/i.test(value)) continue; // identifiers and words, e.g. password: hunter_two
-    if (/^https?:/.test(value)) continue;
+    if (/^https?:/.test(value) || /^(?:sha(?:1|256|384|512)|md5):/i.test(value)) continue;
     const isPassword = key.startsWith('passw') || key === 'pwd';
     const entropy = shannonEntropy(value);
     const classes = charClasses(value);
