@@ -3,7 +3,8 @@
  * is appended to a local JSONL spill file and replayed, in order, once the store accepts writes again.
  * The spill file holds decision records only (never raw prompts), like the store itself.
  */
-import { appendFile, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { DecisionRecordInput, EvidenceSink, SinkHealth } from '../evidence/sink.js';
 
 /** A sink wrapper that spills to `path` while `inner` is down. */
@@ -44,6 +45,7 @@ export class SpillingSink implements EvidenceSink {
 
   private spill(record: DecisionRecordInput): Promise<void> {
     return this.withFile(async () => {
+      if (this.spilled === 0) await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       await appendFile(this.path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
       this.spilled++;
     });

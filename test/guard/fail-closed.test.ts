@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -184,9 +184,12 @@ describe('fail closed: evidence sink down', () => {
   });
 
   it("onEvidenceFailure 'buffer' with an unwritable spill file denies", async () => {
+    // A regular file where the spill directory should be: mkdir and append both fail, even as root.
+    const blocker = join(mkdtempSync(join(tmpdir(), 'rampart-guard-')), 'not-a-dir');
+    writeFileSync(blocker, '');
     const { guard, sink } = await guardWith({
       onEvidenceFailure: 'buffer',
-      spillPath: '/nonexistent-dir/x/spill.jsonl',
+      spillPath: join(blocker, 'spill.jsonl'),
     });
     sink.down = true;
     const d = await guard.tool({

@@ -59,3 +59,14 @@ describe('SpillingSink', () => {
     expect((await s.health()).spilled).toBe(1);
   });
 });
+
+describe('SpillingSink spill directory', () => {
+  it('creates the spill file directory on first use', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rampart-spill-'));
+    const inner = new FlakySink();
+    inner.up = false;
+    const s = new SpillingSink(inner, join(dir, 'nested', '.rampart', 'spill.jsonl'));
+    await s.write(rec('a'));
+    expect(readFileSync(join(dir, 'nested', '.rampart', 'spill.jsonl'), 'utf8')).toContain('"a"');
+  });
+});
