@@ -8,10 +8,10 @@ import { EventEmitter } from 'node:events';
 import type { CompiledPolicy } from '../engine/compiled-policy.js';
 import type { DecisionRequest } from '../policy/types.js';
 import type { ActivationEntry, ActivationHistory } from './activation-history.js';
-import { type Bundle, parseBundle } from './bundle-format.js';
+import { type Bundle, fileText, parseBundle } from './bundle-format.js';
 import { compileBundle } from './bundle-policy.js';
 import { isBundleError } from './errors.js';
-import type { Governance } from './governance.js';
+import { type Governance, parseGovernance } from './governance.js';
 import { type RolloutStage, selectPolicy } from './rollout.js';
 import { compiledSafeBaseline, SAFE_BASELINE_DIGEST } from './safe-baseline.js';
 import { verifyBundle } from './verify-bundle.js';
@@ -77,6 +77,12 @@ export interface RejectedEvent {
 /** Options of a runtime. */
 export interface PolicyRuntimeOptions {
   governance: Governance;
+  /**
+   * Rotate trust with the policy: after a bundle verified under the current governance is activated,
+   * its own `governance.yaml` (in its entry directory) becomes the governance later bundles are
+   * verified against. A bundle whose governance file is invalid is refused. Off by default.
+   */
+  followBundleGovernance?: boolean;
   /** Compiles a verified bundle; defaults to `compileBundle` (default detectors, RE2). */
   compile?: (bundle: Bundle) => CompiledPolicy;
   history?: ActivationHistory;
@@ -95,6 +101,7 @@ export interface PolicyRuntimeEvents {
 export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
   private active: ActivePolicy;
   private staged: { policy: ActivePolicy; stage: CandidateStage } | undefined;
+  private trusted: Governance;
   private readonly options: PolicyRuntimeOptions;
   /** Refused candidates since start (exported as a metric by the server). */
   rejections = 0;
@@ -103,7 +110,13 @@ export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
   constructor(options: PolicyRuntimeOptions) {
     super();
     this.options = options;
+    this.trusted = options.governance;
     this.active = this.safeBaseline();
+  }
+
+  /** The governance candidates are verified against now. */
+  governance(): Governance {
+    return this.trusted;
   }
 
   /** The policy in force; read it once per decision. */
@@ -151,7 +164,7 @@ export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
       )
         return { status: 'unchanged', active: this.active };
       const parent = this.active.bundle?.digest === bundle.manifest.parent ? this.active.bundle : undefined;
-      verifyBundle(bundle, { governance: this.options.governance, ...(parent ? { parent } : {}) });
+      verifyBundle(bundle, { governance: this.trusted, ...(parent ? { parent } : {}) });
       const compiled = (this.options.compile ?? compileBundle)(bundle);
       next = {
         kind: 'bundle',
@@ -266,16 +279,19 @@ export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
   async offer(data: string | Uint8Array, meta: OfferMeta): Promise<OfferResult> {
     let bundle: Bundle;
     let compiled: CompiledPolicy;
+    let nextGovernance: Governance | undefined;
     try {
       if (isSafeBaselineMarker(data)) return await this.activateSafeBaseline(meta);
       bundle = parseBundle(data);
       if (bundle.digest === this.active.digest) return { status: 'unchanged', active: this.active };
       const parent = this.active.bundle?.digest === bundle.manifest.parent ? this.active.bundle : undefined;
-      verifyBundle(bundle, { governance: this.options.governance, ...(parent ? { parent } : {}) });
+      verifyBundle(bundle, { governance: this.trusted, ...(parent ? { parent } : {}) });
       compiled = (this.options.compile ?? compileBundle)(bundle);
+      nextGovernance = this.options.followBundleGovernance ? bundleGovernance(bundle) : undefined;
     } catch (error) {
       return this.reject(error, meta);
     }
+    if (nextGovernance) this.trusted = nextGovernance;
     const next: ActivePolicy = {
       kind: 'bundle',
       compiled,
@@ -300,6 +316,13 @@ export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
     );
     return { status: 'activated', active: next };
   }
+}
+
+/** The governance a bundle carries in its entry directory, parsed strictly; undefined when it has none. */
+export function bundleGovernance(bundle: Bundle): Governance | undefined {
+  const path = bundle.manifest.entry === '' ? 'governance.yaml' : `${bundle.manifest.entry}/governance.yaml`;
+  const file = bundle.files[path];
+  return file ? parseGovernance(fileText(file), path) : undefined;
 }
 
 function errorInfo(error: unknown): { code: string; message: string } {
