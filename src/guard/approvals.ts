@@ -20,6 +20,9 @@ export interface ApprovalRequest {
   message: string;
   timeoutMs: number;
   requestedAt: string;
+  /** When the obligation needs several approvers: how many, and which of them this request is. */
+  count?: number;
+  index?: number;
 }
 
 /** An approver's answer. */

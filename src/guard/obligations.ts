@@ -279,31 +279,50 @@ export async function fulfilObligations(
         if (!deps.approvals)
           return fail('guard/no-approvals-adapter', GUARD_MESSAGES.approval, 'no approvals adapter');
         const timeoutMs = parseDurationOr(o.timeout, 15 * 60_000);
-        const r = await withTimeout(
-          (signal) =>
-            deps.approvals!.request(
-              {
-                id: newApprovalId(),
-                decisionId: d.decisionId,
-                point,
-                ...(typeof o.role === 'string' ? { role: o.role } : {}),
-                ...(o.rule ? { rule: o.rule } : {}),
-                principal: {
-                  id: req.principal.id,
-                  ...(req.principal.tenant ? { tenant: req.principal.tenant } : {}),
+        // `count` approvals from distinct approvers, none of them the requester (four-eyes).
+        const count = Math.min(10, Math.max(1, Number.isInteger(o.count) ? Number(o.count) : 1));
+        const ask = (index: number) =>
+          withTimeout(
+            (signal) =>
+              deps.approvals!.request(
+                {
+                  id: newApprovalId(),
+                  decisionId: d.decisionId,
+                  point,
+                  ...(typeof o.role === 'string' ? { role: o.role } : {}),
+                  ...(o.rule ? { rule: o.rule } : {}),
+                  principal: {
+                    id: req.principal.id,
+                    ...(req.principal.tenant ? { tenant: req.principal.tenant } : {}),
+                  },
+                  ...(req.tool ? { tool: req.tool.name, args: req.tool.args ?? {} } : {}),
+                  message: d.message,
+                  timeoutMs,
+                  requestedAt: new Date(deps.now).toISOString(),
+                  ...(count > 1 ? { count, index } : {}),
                 },
-                ...(req.tool ? { tool: req.tool.name, args: req.tool.args ?? {} } : {}),
-                message: d.message,
-                timeoutMs,
-                requestedAt: new Date(deps.now).toISOString(),
-              },
-              signal,
-            ),
-          timeoutMs,
-        );
-        if (!r)
+                signal,
+              ),
+            timeoutMs,
+          );
+        const answers = await Promise.all(Array.from({ length: count }, (_, i) => ask(i + 1)));
+        if (answers.some((r) => !r))
           return fail('guard/approval-timeout', GUARD_MESSAGES.approval, 'approval timed out or failed');
-        if (!r.approved) return fail('guard/approval-rejected', GUARD_MESSAGES.approval, 'approval rejected');
+        if (answers.some((r) => !r!.approved))
+          return fail('guard/approval-rejected', GUARD_MESSAGES.approval, 'approval rejected');
+        const approvers = answers.map((r) => r!.approver);
+        if (approvers.some((a) => a !== undefined && a === req.principal.id))
+          return fail(
+            'guard/self-approval',
+            GUARD_MESSAGES.approval,
+            'the requester approved their own request',
+          );
+        if (count > 1 && (approvers.some((a) => a === undefined) || new Set(approvers).size < count))
+          return fail(
+            'guard/approvers-not-distinct',
+            GUARD_MESSAGES.approval,
+            `needs ${count} distinct approvers`,
+          );
         break;
       }
       default:

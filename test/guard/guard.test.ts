@@ -275,3 +275,15 @@ describe('anomaly signals', () => {
     expect((await t.tool('claims.lookup', { claimId: 'CLM-00000002' })).outcome).toBe('allowed');
   });
 });
+
+describe('require_approval: approvers', () => {
+  const big = { name: 'payments.refund', args: { claimId: 'CLM-00000001', amount: 5000 } };
+  const mfaAdjuster = { ...adjuster, authLevel: 'mfa' };
+  it('the requester cannot approve their own request', async () => {
+    const { guard } = await makeGuard({
+      approvals: callbackApprovals(async (r) => ({ approved: true, approver: r.principal.id })),
+    });
+    const d = await guard.tool({ principal: mfaAdjuster, tool: big });
+    expect(d.failure).toBe('guard/self-approval');
+  });
+});
