@@ -80,27 +80,36 @@ export async function runTestCommand(
   }
 }
 
-/** Re-runs on every change under `dir` until interrupted. */
+/** Re-runs on every change under `dir` until interrupted; a change during a run queues one more run. */
 async function watchTests(dir: string, opts: TestCommandOptions): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
-  const rerun = async () => {
-    if (running) return;
+  let queued = false;
+  const rerun = async (): Promise<void> => {
+    if (running) {
+      queued = true;
+      return;
+    }
     running = true;
-    process.stdout.write('\x1bc');
-    await runTestCommand(dir, opts);
+    do {
+      queued = false;
+      process.stdout.write('\x1bc');
+      await runTestCommand(dir, opts);
+    } while (queued);
     process.stdout.write(`\nwatching ${dir} for changes (Ctrl-C to stop)\n`);
     running = false;
   };
-  await rerun();
+  // The watcher starts before the first run so that no change made meanwhile is missed.
   const watcher = watch(dir, { recursive: true }, (_event, file) => {
     if (file && !/\.ya?ml$/.test(String(file))) return;
     clearTimeout(timer);
     timer = setTimeout(() => void rerun(), 150);
   });
+  await rerun();
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => {
       watcher.close();
+      clearTimeout(timer);
       resolve();
     });
   });
