@@ -12,6 +12,7 @@ import { buildRecord, type DecisionRecord, type Redactor } from './record.js';
 import type { DecisionRecordInput, EvidenceSink, SinkHealth } from './sink.js';
 import { type SpillEntry, SpillFile } from './spill-file.js';
 import { isReadableStore, type PurgeResult, type RecordStore } from './store.js';
+import { lockStream, type StreamLock } from './stream-lock.js';
 import { loadSubjectKey } from './subject-key.js';
 
 /** Options shared by every sink. */
@@ -38,6 +39,11 @@ export interface ChainedSinkOptions {
   replayIntervalMs?: number;
   /** Purge records past their retention this often (readable stores only); off when absent. */
   purgeIntervalMs?: number;
+  /**
+   * Base path of per-stream lock files (file-backed stores set it). A stream held by another live
+   * process is refused when `stream` was given, else this writer takes `<stream>-<pid>`.
+   */
+  lockPath?: string;
 }
 
 interface Pending {
@@ -55,7 +61,8 @@ export class ChainedSink implements EvidenceSink {
   private subjectKey: Buffer | null = null;
   private readonly subjectCache = new Map<string, string>();
   private signer: CheckpointSigner | null = null;
-  private readonly spill: SpillFile | null;
+  private spill: SpillFile | null = null;
+  private lock: StreamLock | null = null;
   private queue: Pending[] = [];
   private busy = false;
   private scheduled = false;
@@ -66,28 +73,58 @@ export class ChainedSink implements EvidenceSink {
   private purgeTimer: NodeJS.Timeout | null = null;
   private lastError: string | undefined;
   private state: 'new' | 'open' | 'closed' = 'new';
-  readonly stream: string;
+  private streamName: string;
 
   constructor(
     readonly store: RecordStore,
     private readonly options: ChainedSinkOptions = {},
   ) {
-    this.stream = options.stream ?? 'default';
+    this.streamName = options.stream ?? 'default';
     this.opts = {
       batchSize: options.batchSize ?? 8192,
       maxQueue: options.maxQueue ?? 65536,
       checkpointEvery: options.checkpointEvery ?? 10_000,
       replayIntervalMs: options.replayIntervalMs ?? 1000,
     };
-    this.spill = options.spillPath ? new SpillFile(options.spillPath) : null;
+  }
+
+  /** The chain this sink appends to (after `open`, possibly `<stream>-<pid>`; see `lockPath`). */
+  get stream(): string {
+    return this.streamName;
   }
 
   async open(): Promise<void> {
     if (this.state === 'open') return;
+    try {
+      await this.openInner();
+    } catch (e) {
+      // A writer that failed to open must not keep its stream from the next one.
+      this.lock?.release();
+      this.lock = null;
+      throw e;
+    }
+  }
+
+  private async openInner(): Promise<void> {
     this.subjectKey = loadSubjectKey(this.options.keyDir, this.options.subjectKey);
     this.signer =
       this.options.signer ?? (this.options.keyDir ? loadSigner(this.options.keyDir) : generateSigner());
     await this.store.open();
+    if (this.options.lockPath) {
+      this.lock = lockStream(
+        this.options.lockPath,
+        this.options.stream ?? 'default',
+        this.options.stream !== undefined,
+      );
+      this.streamName = this.lock.stream;
+    }
+    const spillPath = this.options.spillPath;
+    if (spillPath)
+      this.spill = new SpillFile(
+        this.lock && this.lock.stream !== (this.options.stream ?? 'default')
+          ? `${spillPath.replace(/\.jsonl$/, '')}.${this.lock.stream}.jsonl`
+          : spillPath,
+      );
     this.spill?.open();
     if (this.spill && this.spill.size() > 0) {
       this.spilling = true;
@@ -203,6 +240,8 @@ export class ChainedSink implements EvidenceSink {
     this.purgeTimer = null;
     this.state = 'closed';
     this.spill?.close();
+    this.lock?.release();
+    this.lock = null;
     await this.store.close();
   }
 

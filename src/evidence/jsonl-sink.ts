@@ -15,7 +15,7 @@ export class JsonlSink extends ChainedSink {
   declare readonly store: JsonlStore;
 
   constructor(options: JsonlSinkOptions) {
-    super(new JsonlStore(options), { keyDir: dirname(options.path), ...options });
+    super(new JsonlStore(options), { keyDir: dirname(options.path), lockPath: options.path, ...options });
   }
 }
 

@@ -14,6 +14,7 @@ export class SqliteSink extends ChainedSink {
     super(new SqliteStore(options), {
       keyDir: dirname(options.path),
       spillPath: `${options.path}.spill.jsonl`,
+      lockPath: options.path,
       purgeIntervalMs: 3_600_000,
       ...options,
     });
