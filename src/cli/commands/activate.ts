@@ -124,7 +124,7 @@ function collect(value: string, previous: string[] = []): string[] {
 export function registerActivate(program: Command): void {
   program
     .command('activate')
-    .description('Verify a signed bundle and make it active in a state directory that services watch')
+    .description('verify a signed bundle and make it active in a state directory that services watch')
     .argument('<bundle>', 'signed bundle file')
     .requiredOption('--state <dir>', 'activation state directory (bundles/, active.json, history.json)')
     .requiredOption('-g, --governance <file>', 'the governance.yaml you trust')

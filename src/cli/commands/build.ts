@@ -88,7 +88,7 @@ export async function runBuild(dir: string, opts: BuildCommandOptions, io = proc
 export function registerBuild(program: Command): void {
   program
     .command('build')
-    .description('Build a policy directory (and the baseline it extends) into a content-addressed bundle')
+    .description('build a policy directory (and the baseline it extends) into a content-addressed bundle')
     .argument('<dir>', 'policy directory')
     .requiredOption('-o, --out <file>', 'bundle file to write')
     .option('-m, --changelog <text>', 'required: what changed and why')

@@ -222,7 +222,7 @@ export async function runDiff(
 export function registerDiff(program: Command): void {
   program
     .command('diff')
-    .description('Show what changed between two bundles (or policy directories) and which decisions flip')
+    .description('show what changed between two bundles (or policy directories) and which decisions flip')
     .argument('<old>', 'old bundle file or policy directory')
     .argument('<new>', 'new bundle file or policy directory')
     .option('-r, --requests <jsonl>', 'sample of past requests to replay: {"point", "request"} per line')

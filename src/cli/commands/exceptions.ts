@@ -169,10 +169,10 @@ export async function runExceptionsList(
 export function registerExceptions(program: Command): void {
   const cmd = program
     .command('exceptions')
-    .description('Grant and review scoped, time-boxed, signed rule exceptions');
+    .description('grant and review scoped, time-boxed, signed rule exceptions');
   cmd
     .command('grant')
-    .description('Sign a grant that waives named rules for a scope until it expires')
+    .description('sign a grant that waives named rules for a scope until it expires')
     .requiredOption('--rule <id>', 'rule to waive (repeatable)', (v: string, prev: string[] = []) => [
       ...prev,
       v,
@@ -190,7 +190,7 @@ export function registerExceptions(program: Command): void {
     });
   cmd
     .command('list')
-    .description('List active exceptions (verified), optionally only those expiring soon')
+    .description('list active exceptions (verified), optionally only those expiring soon')
     .requiredOption('-g, --governance <file>', 'the governance.yaml you trust')
     .option('-f, --file <file>', 'exceptions file')
     .option('-b, --bundle <file>', 'bundle; the exceptions file beside it is read')

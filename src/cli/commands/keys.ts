@@ -30,10 +30,10 @@ export async function runKeysGen(opts: { out: string; id?: string }): Promise<st
 export function registerKeys(program: Command): void {
   const keys = program
     .command('keys')
-    .description('Manage ed25519 signing keys for approvers and exception granters');
+    .description('manage ed25519 signing keys for approvers and exception granters');
   keys
     .command('gen')
-    .description('Generate a key pair: <out>.key (PKCS#8 PEM, mode 600) and <out>.pub (ed25519:<hex>)')
+    .description('generate a key pair: <out>.key (PKCS#8 PEM, mode 600) and <out>.pub (ed25519:<hex>)')
     .requiredOption('-o, --out <prefix>', 'path prefix for the .key and .pub files')
     .option('--id <id>', 'approver id to show in the governance.yaml snippet')
     .action(async (opts: { out: string; id?: string }) => {

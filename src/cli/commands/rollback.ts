@@ -48,7 +48,7 @@ export async function runRollback(opts: RollbackCommandOptions, io = process): P
 export function registerRollback(program: Command): void {
   program
     .command('rollback')
-    .description('Re-activate an earlier bundle (re-verified under current governance) or the safe baseline')
+    .description('re-activate an earlier bundle (re-verified under current governance) or the safe baseline')
     .option('--to <version>', 'version or digest of a stored bundle, or `safe-baseline`')
     .option('--list', 'list stored bundles and recent activations')
     .option('--withdraw', 'end the staged shadow or rollout candidate (the active bundle is unchanged)')

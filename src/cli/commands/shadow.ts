@@ -83,10 +83,10 @@ export async function runShadowReport(
 export function registerShadow(program: Command): void {
   const shadow = program
     .command('shadow')
-    .description('Shadow evaluation of a candidate bundle beside the active one');
+    .description('shadow evaluation of a candidate bundle beside the active one');
   shadow
     .command('report')
-    .description('Summarise divergences (decision records with a `shadow` field) by rule and outcome')
+    .description('summarise divergences (decision records with a `shadow` field) by rule and outcome')
     .argument('<evidence>', 'JSONL evidence file (one decision record per line)')
     .option('--candidate <digest|version>', 'only count divergences of this candidate')
     .option('--json', 'print JSON')

@@ -47,7 +47,7 @@ export async function runSign(bundlePath: string, opts: SignCommandOptions, io =
 export function registerSign(program: Command): void {
   program
     .command('sign')
-    .description('Add your approver signature to a bundle (collect k of n, see governance.yaml)')
+    .description('add your approver signature to a bundle (collect k of n, see governance.yaml)')
     .argument('<bundle>', 'bundle file written by `rampart build`')
     .requiredOption('-k, --key <file>', 'your private key (from `rampart keys gen`)')
     .requiredOption('-s, --signer <id>', 'your approver id in governance.yaml')
