@@ -204,3 +204,21 @@ describe('guardTools', () => {
     expect(results.map((c) => c.type)).toEqual(['tool-result', 'tool-error']);
   });
 });
+
+describe('rampartMiddleware route_to', () => {
+  it('refuses to call a model other than the one the policy routes to', async () => {
+    const { guard } = await setup();
+    const model = textModel('hello');
+    const err = await generateText({
+      model: wrapLanguageModel({
+        model,
+        middleware: rampartMiddleware(guard, {
+          context: { principal: { ...adjuster, attributes: { region: 'eu' } }, context: { route: 'web' } },
+        }),
+      }),
+      prompt: 'hi',
+    }).catch((e: unknown) => e);
+    expect(isPolicyDeniedError(err)).toBe(true);
+    expect(model.doGenerateCalls).toHaveLength(0);
+  });
+});
