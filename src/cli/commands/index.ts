@@ -15,6 +15,7 @@ import { registerRedact } from './redact.js';
 import { registerReplay } from './replay.js';
 import { registerRollback } from './rollback.js';
 import { registerScan } from './scan.js';
+import { registerServe } from './serve.js';
 import { registerShadow } from './shadow.js';
 import { registerSign } from './sign.js';
 import { registerTest } from './test.js';
@@ -46,4 +47,5 @@ export const commandRegistrations: RegisterCommand[] = [
   registerLogs,
   registerScan,
   registerRedact,
+  registerServe,
 ];

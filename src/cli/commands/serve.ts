@@ -1,0 +1,87 @@
+/**
+ * `rampart serve`: the HTTP decision server. With no configuration it serves the flagship example
+ * policy on 127.0.0.1:8181 with SQLite evidence in `./.rampart/`. SIGINT/SIGTERM stop accepting,
+ * finish in-flight requests and flush evidence before exiting.
+ */
+import type { Command } from 'commander';
+import { resolveServeConfig, type ServeFlags } from '../../server/config.js';
+import { isServerError } from '../../server/errors.js';
+import { startServer } from '../../server/start.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit.js';
+import { handlePolicyError } from '../policy-errors.js';
+
+/** Starts the server and waits for a signal; resolves with the exit code. */
+export async function runServe(
+  flags: ServeFlags,
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<number> {
+  let config: ReturnType<typeof resolveServeConfig>;
+  try {
+    config = resolveServeConfig(flags, process.env);
+  } catch (e) {
+    if (isServerError(e)) throw new UsageError(e.message);
+    throw e;
+  }
+  let started: Awaited<ReturnType<typeof startServer>>;
+  try {
+    started = await startServer(config);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new UsageError(`port ${config.port} on ${config.host} is already in use (try --port)`);
+    if (code === 'EACCES') throw new UsageError(`not allowed to listen on ${config.host}:${config.port}`);
+    if (isServerError(e)) throw new UsageError(e.message);
+    return handlePolicyError(e);
+  }
+  for (const line of started.banner) out(line);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      out(`rampart: ${signal} received, finishing requests and flushing evidence…`);
+      started.server.close().then(
+        () => {
+          out('rampart: stopped');
+          resolve(EXIT_OK);
+        },
+        (e: unknown) => {
+          process.stderr.write(`rampart: evidence flush failed: ${(e as Error).message}\n`);
+          resolve(EXIT_FAILURE);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+/** Registers `rampart serve`. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the HTTP decision server (decision API, scan/redact, /metrics, /openapi.json)')
+    .option('--policy <dir>', 'policy directory (env RAMPART_POLICY; default: the claims-assistant example)')
+    .option('--port <n>', 'port (env RAMPART_PORT; default 8181; 0 picks a free port)')
+    .option('--host <addr>', 'address to bind (env RAMPART_HOST; default 127.0.0.1; non-loopback needs auth)')
+    .option(
+      '--evidence <kind>',
+      'sqlite | postgres | jsonl | memory (env RAMPART_EVIDENCE; default sqlite in ./.rampart/)',
+    )
+    .option(
+      '--config <file>',
+      'YAML or JSON config file (env RAMPART_CONFIG): policy, port, host, evidence, auth, limits',
+    )
+    .addHelpText(
+      'after',
+      '\nEnvironment: RAMPART_PORT, RAMPART_HOST, RAMPART_POLICY, RAMPART_EVIDENCE, RAMPART_EVIDENCE_PATH,\n' +
+        'RAMPART_DATABASE_URL (postgres), RAMPART_API_KEYS_FILE, RAMPART_JWT_SECRET, RAMPART_JWT_PUBLIC_KEY,\n' +
+        'RAMPART_JWT_ISSUER, RAMPART_JWT_AUDIENCE. Flags win over environment, environment over the config file.\n' +
+        'API keys are configured by their sha256 only: {"apiKeys":[{"id","sha256":"sha256:<hex>","scopes":["decide"]}]}.\n' +
+        'Exit codes: 0 stopped by SIGINT/SIGTERM; 1 the policy does not load; 2 bad settings or port in use.\n' +
+        'Example: rampart serve --port 8181 & curl -s localhost:8181/v1/decide/input -H \'content-type: application/json\' -d \'{"principal":{"id":"u1"},"input":{"text":"hi"}}\'',
+    )
+    .action(async (flags: ServeFlags) => {
+      process.exitCode = await runServe(flags);
+    });
+}

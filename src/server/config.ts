@@ -1,0 +1,171 @@
+/**
+ * Serve settings from, in order of precedence: command-line flags, environment variables
+ * (`RAMPART_*`), a config file (YAML or JSON), defaults. Defaults need nothing: the flagship example
+ * policy, SQLite evidence in `./.rampart/`, 127.0.0.1:8181, no authentication (loopback only).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { type AuthConfig, type JwtConfig, validateApiKeys } from './auth.js';
+import { ServerError } from './errors.js';
+import type { ServerLimits } from './server.js';
+
+/** The flagship example policy shipped with the package (two levels up from `src/server` or `dist/server`). */
+export const DEFAULT_POLICY_DIR = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'examples',
+  'claims-assistant',
+);
+
+/** Evidence store kinds. */
+export const EVIDENCE_KINDS = ['sqlite', 'postgres', 'jsonl', 'memory'] as const;
+
+/** Flags of `rampart serve`. */
+export interface ServeFlags {
+  policy?: string;
+  port?: string;
+  host?: string;
+  evidence?: string;
+  config?: string;
+}
+
+/** Resolved settings. */
+export interface ServeConfig {
+  policyDir: string;
+  port: number;
+  host: string;
+  evidence: { kind: (typeof EVIDENCE_KINDS)[number]; path?: string; url?: string };
+  auth: AuthConfig;
+  limits: ServerLimits;
+  /** Where each setting came from is not kept; this lists the sources read, for the startup lines. */
+  sources: string[];
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
+
+/** True for a loopback host name or address. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+function bad(message: string): ServerError {
+  return new ServerError('server/config', 500, message);
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw bad(
+      `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw bad(
+      `config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`,
+    );
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw bad(`config file ${path} must hold a mapping`);
+  const known = ['policy', 'port', 'host', 'evidence', 'auth', 'limits'];
+  for (const key of Object.keys(value))
+    if (!known.includes(key))
+      throw bad(`config file ${path}: unknown key \`${key}\` (known: ${known.join(', ')})`);
+  return value as Record<string, unknown>;
+}
+
+function parsePort(raw: unknown, from: string): number {
+  const n =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw bad(`${from}: port must be an integer 0–65535, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function readKeysFile(path: string) {
+  const file = readKeysDocument(path);
+  return validateApiKeys(Array.isArray(file) ? file : (file as Record<string, unknown>).apiKeys);
+}
+
+function readKeysDocument(path: string): unknown {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw bad(`cannot read API keys file ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Resolves settings; throws `server/config` with a message naming the bad setting. */
+export function resolveServeConfig(
+  flags: ServeFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ServeConfig {
+  const sources: string[] = [];
+  const configPath = flags.config ?? env.RAMPART_CONFIG;
+  const file = configPath ? readConfigFile(configPath) : {};
+  if (configPath) sources.push(`config ${configPath}`);
+  const base = configPath ? dirname(resolve(configPath)) : process.cwd();
+
+  const policyDir =
+    flags.policy ??
+    env.RAMPART_POLICY ??
+    (typeof file.policy === 'string' ? resolve(base, file.policy) : DEFAULT_POLICY_DIR);
+  const port = parsePort(
+    flags.port ?? env.RAMPART_PORT ?? file.port ?? 8181,
+    flags.port ? '--port' : env.RAMPART_PORT ? 'RAMPART_PORT' : 'port',
+  );
+  const hostRaw = flags.host ?? env.RAMPART_HOST ?? file.host ?? '127.0.0.1';
+  if (typeof hostRaw !== 'string' || hostRaw === '') throw bad('host must be a non-empty string');
+
+  const fileEvidence = (file.evidence ?? {}) as Record<string, unknown>;
+  const kind = flags.evidence ?? env.RAMPART_EVIDENCE ?? fileEvidence.kind ?? 'sqlite';
+  if (!(EVIDENCE_KINDS as readonly unknown[]).includes(kind))
+    throw bad(`evidence must be one of ${EVIDENCE_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  const evidence: ServeConfig['evidence'] = { kind: kind as ServeConfig['evidence']['kind'] };
+  const evPath =
+    env.RAMPART_EVIDENCE_PATH ??
+    (typeof fileEvidence.path === 'string' ? resolve(base, fileEvidence.path) : undefined);
+  if (evPath) evidence.path = evPath;
+  const url =
+    env.RAMPART_DATABASE_URL ?? (typeof fileEvidence.url === 'string' ? fileEvidence.url : undefined);
+  if (url) evidence.url = url;
+  if (evidence.kind === 'postgres' && !evidence.url)
+    throw bad('postgres evidence needs RAMPART_DATABASE_URL or evidence.url');
+  if (evidence.kind === 'sqlite' && !evidence.path) evidence.path = join('.rampart', 'evidence.db');
+  if (evidence.kind === 'jsonl' && !evidence.path) evidence.path = join('.rampart', 'evidence.jsonl');
+
+  const fileAuth = (file.auth ?? {}) as Record<string, unknown>;
+  const auth: AuthConfig = {};
+  const keysFile =
+    env.RAMPART_API_KEYS_FILE ??
+    (typeof fileAuth.apiKeysFile === 'string' ? resolve(base, fileAuth.apiKeysFile) : undefined);
+  const apiKeys = [
+    ...(fileAuth.apiKeys !== undefined ? validateApiKeys(fileAuth.apiKeys) : []),
+    ...(keysFile ? readKeysFile(keysFile) : []),
+  ];
+  if (apiKeys.length > 0) auth.apiKeys = apiKeys;
+  const fileJwt = (fileAuth.jwt ?? undefined) as JwtConfig | undefined;
+  const jwt: JwtConfig = { ...fileJwt };
+  if (env.RAMPART_JWT_SECRET) jwt.secret = env.RAMPART_JWT_SECRET;
+  if (env.RAMPART_JWT_PUBLIC_KEY) jwt.publicKey = env.RAMPART_JWT_PUBLIC_KEY;
+  if (env.RAMPART_JWT_ISSUER) jwt.issuer = env.RAMPART_JWT_ISSUER;
+  if (env.RAMPART_JWT_AUDIENCE) jwt.audience = env.RAMPART_JWT_AUDIENCE;
+  if (jwt.secret !== undefined || jwt.publicKey !== undefined) auth.jwt = jwt;
+
+  const open = !auth.apiKeys && !auth.jwt;
+  if (open && !isLoopback(hostRaw))
+    throw bad(
+      `no authentication is configured, so the server listens on loopback only; refusing host ${hostRaw} (configure API keys or JWT first)`,
+    );
+
+  const limits = (file.limits ?? {}) as ServerLimits;
+  return { policyDir, port, host: hostRaw, evidence, auth, limits, sources };
+}

@@ -1,0 +1,23 @@
+/** The HTTP decision server: decision API, scan/redact, health, readiness, metrics, authentication. */
+export type { ApiKeyEntry, AuthConfig, Authenticator, Caller, JwtConfig, Scope } from './auth.js';
+/** Authentication: API keys stored as sha256, JWTs verified with jose, scopes. */
+export { createAuthenticator, hashApiKey, requireScope, SCOPES, validateApiKeys } from './auth.js';
+/** Body reading with size and depth limits. */
+export { jsonDepth } from './body.js';
+export type { ServeConfig, ServeFlags } from './config.js';
+/** Resolves serve settings from flags, environment and a config file. */
+export { DEFAULT_POLICY_DIR, resolveServeConfig } from './config.js';
+export type { ServerDecision } from './decider.js';
+/** Decides with the engine and writes every decision record (obligations go back to the caller). */
+export { Decider } from './decider.js';
+export type { ServerErrorCode } from './errors.js';
+/** The server's error class and its type guard. */
+export { isServerError, ServerError } from './errors.js';
+/** The OpenAPI 3.1 document. */
+export { OPENAPI_DOCUMENT } from './openapi.js';
+export type { PublicDecision } from './public-decision.js';
+export type { DecisionServer, DecisionServerOptions, PolicyKind, ServerLimits } from './server.js';
+/** Creates the decision server on node:http. */
+export { createDecisionServer } from './server.js';
+/** Opens evidence, loads the policy and starts a server from resolved settings. */
+export { type StartedServer, startServer } from './start.js';
