@@ -13,8 +13,13 @@ export interface StreamLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
+/** Lock files this process holds; a lock naming our pid but not listed here is from an earlier
+ * incarnation with the same pid (containers restart as pid 1), hence stale. */
+const heldHere = new Set<string>();
+
+function alive(pid: number, path: string): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return heldHere.has(path);
   try {
     process.kill(pid, 0);
     return true;
@@ -29,6 +34,7 @@ function tryLock(path: string): boolean {
       const fd = openSync(path, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
+      heldHere.add(path);
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -39,7 +45,7 @@ function tryLock(path: string): boolean {
     } catch {
       // Removed between open and read: try again.
     }
-    if (alive(holder)) return false;
+    if (alive(holder, path)) return false;
     try {
       unlinkSync(path);
     } catch {
@@ -65,6 +71,7 @@ export function lockStream(storePath: string, stream: string, explicit: boolean)
         release: () => {
           if (!held) return;
           held = false;
+          heldHere.delete(path);
           try {
             unlinkSync(path);
           } catch {

@@ -64,3 +64,14 @@ describe('one writer per stream', () => {
     await a.close();
   });
 });
+
+describe('one writer per stream after a restart with the same pid', () => {
+  it('treats a lock naming this pid but not held by this process as stale (containers restart as pid 1)', async () => {
+    const path = dbPath();
+    writeFileSync(`${path}.default.lock`, String(process.pid));
+    const a = new SqliteSink({ path });
+    await a.open();
+    expect(a.stream).toBe('default');
+    await a.close();
+  });
+});
