@@ -228,7 +228,17 @@ const tools: [string, (t: string) => unknown][] = [
   ['redact-pii SyncRedactor (peer)', (t) => redactPii.redact(t)],
   ['@redactpii/node Redactor (peer)', (t) => redactpiiNode.redact(t)],
 ];
-for (const [tool, fn] of tools) speed.push({ tool, mb_per_s: measure(fn, tool) });
+// Two rounds, best kept: the first pass of each tool pays JIT and lazy metadata loading.
+const best = new Map<string, number>();
+const bestWall: Record<string, number> = {};
+for (let round = 0; round < 2; round++)
+  for (const [tool, fn] of tools) {
+    const mbps = measure(fn, tool);
+    if (mbps > (best.get(tool) ?? 0)) best.set(tool, mbps);
+    bestWall[tool] = Math.max(bestWall[tool] ?? 0, wall[tool] ?? 0);
+  }
+for (const [tool] of tools) speed.push({ tool, mb_per_s: best.get(tool) ?? 0 });
+Object.assign(wall, bestWall);
 // The hai heuristic compares every token window with 8 800 keywords; it gets a small slice.
 const haiSlice = pieces.slice(0, 1);
 const haiChars = haiSlice.reduce((n, p) => n + p.length, 0);
