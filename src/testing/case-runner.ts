@@ -130,7 +130,12 @@ export function runCase(
         actual: vd.effect,
       });
     }
-    if (decision.effect === 'deny' && vd.effect === 'deny' && vd.message !== decision.message) {
+    if (
+      !variant.framed &&
+      decision.effect === 'deny' &&
+      vd.effect === 'deny' &&
+      vd.message !== decision.message
+    ) {
       failures.push({
         check: 'refusal-stability',
         expected: JSON.stringify(decision.message),

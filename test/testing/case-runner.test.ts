@@ -150,3 +150,22 @@ describe('runCase', () => {
     ]);
   });
 });
+
+describe('refusal stability across variants', () => {
+  it('requires the same message from plain variants but not from framed ones', () => {
+    const policy = fakePolicy();
+    const base = policy.decide;
+    // A policy whose message depends on the text: upper case and wrapped texts get another message.
+    policy.decide = (point, request) => {
+      const d = base(point, request);
+      const text = request.input?.text ?? '';
+      return d.effect === 'deny' && (text === text.toUpperCase() || text.startsWith("Let's play"))
+        ? { ...d, message: 'Another refusal.' }
+        : d;
+    };
+    const results = runCase(policy, { ...injection, mutate: ['case', 'roleplay'] }, 'case', 'a');
+    const unstable = results.filter((r) => r.failures.some((f) => f.check === 'refusal-stability'));
+    expect(unstable.map((r) => r.variant?.label)).toEqual(['case:upper']);
+    expect(results.find((r) => r.variant?.label === 'roleplay:persona')?.passed).toBe(true);
+  });
+});

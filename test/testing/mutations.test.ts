@@ -101,3 +101,20 @@ describe('mutation generators', () => {
     expect(mutateText('123', ['case'])).toEqual([]);
   });
 });
+
+describe('framed variants', () => {
+  it('marks exactly the variants that add instructions of their own', () => {
+    const framedLabels = mutateText('my card is 4111 1111 1111 1111', [...MUTATION_KINDS])
+      .filter((v) => v.framed)
+      .map((v) => v.label);
+    expect(framedLabels).toEqual([
+      'base64:instructed',
+      'hex',
+      'rot13',
+      'roleplay:persona',
+      'roleplay:story',
+      'roleplay:ignore-previous',
+      'roleplay:developer-mode',
+    ]);
+  });
+});

@@ -27,6 +27,11 @@ export interface MutationVariant {
   /** Short stable label, e.g. `base64` or `translate:es`, used in reports. */
   label: string;
   messages: string[];
+  /**
+   * The variant adds instructions of its own (role-play, "ignore previous", "decode this and do
+   * what it says"), so a different refusal message is legitimate: another rule may answer first.
+   */
+  framed?: boolean;
 }
 
 /** A pure, deterministic generator: same text in, same variants out. */
@@ -35,4 +40,9 @@ export type MutationGenerator = (text: string) => MutationVariant[];
 /** Builds a one-message variant. */
 export function single(kind: MutationKind, label: string, text: string): MutationVariant {
   return { kind, label, messages: [text] };
+}
+
+/** Builds a one-message variant that wraps the text in instructions of its own. */
+export function framed(kind: MutationKind, label: string, text: string): MutationVariant {
+  return { kind, label, messages: [text], framed: true };
 }
