@@ -34,4 +34,5 @@ export { redactStream } from './redact-stream.js';
 export { builtinDetectors, createDetectorRegistry } from './registry.js';
 /** Every `builtin/secrets` type. */
 export { createSecretsDetector, SECRET_TYPES } from './secrets.js';
+/** Checksum validators (Luhn, card issuer ranges, IBAN mod-97, ABA routing, SSA rules). */
 export { abaRoutingValid, cardIssuerValid, ibanValid, luhnValid, ssnValid } from './validators.js';
