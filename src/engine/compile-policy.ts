@@ -18,7 +18,7 @@ import {
 } from './cel-environment.js';
 import type { CelProgram, CompiledPolicy, CompiledRule, PointIndex, ToolInfo } from './compiled-policy.js';
 import { comparedLiterals, fieldsRead, indexCondition, mentions } from './rule-index.js';
-import { createParamsCompiler, type ParamsValidator, type RegexEngine } from './tool-params.js';
+import { createParamsCompiler, type ParamsValidator, type RegexEngine, usesPatterns } from './tool-params.js';
 
 /** Options for `compilePolicy`. */
 export interface CompileOptions {
@@ -388,28 +388,28 @@ function compileToolParams(
   const out = new Map<string, ParamsValidator>();
   for (const tool of source.document.tools.values()) {
     if (!tool.params) continue;
+    if (!regex && usesPatterns(tool.params)) {
+      diagnostics.push(
+        diag(
+          tool.locateKey('params'),
+          'policy/regex-engine-required',
+          `tool \`${tool.name}\` uses \`pattern\`, which needs a linear-time regex engine`,
+          'load the policy with `loadPolicy` (it supplies RE2) or pass `regex` to compilePolicy',
+        ),
+      );
+      continue;
+    }
     try {
       out.set(tool.name, compile(tool.params));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (message.includes('regex-engine-required')) {
-        diagnostics.push(
-          diag(
-            tool.locateKey('params'),
-            'policy/regex-engine-required',
-            `tool \`${tool.name}\` uses \`pattern\`, which needs a linear-time regex engine`,
-            'load the policy with `loadPolicy` (it supplies RE2) or pass `regex` to compilePolicy',
-          ),
-        );
-      } else {
-        diagnostics.push(
-          diag(
-            tool.locateKey('params'),
-            'policy/invalid-param-schema',
-            `parameter schema of tool \`${tool.name}\` is invalid: ${message.split('\n')[0]}`,
-          ),
-        );
-      }
+      diagnostics.push(
+        diag(
+          tool.locateKey('params'),
+          'policy/invalid-param-schema',
+          `parameter schema of tool \`${tool.name}\` is invalid: ${message.split('\n')[0]}`,
+        ),
+      );
     }
   }
   return out;

@@ -19,13 +19,9 @@ export function createParamsCompiler(regex: RegexEngine | undefined) {
     strictTypes: false,
     allowUnionTypes: true,
     validateFormats: false,
-    // Ajv calls this for every `pattern`; without an engine, patterns are refused at compile time.
-    code: {
-      regExp: ((source: string, flags: string) => {
-        if (!regex) throw new Error('regex-engine-required');
-        return regex(source, flags);
-      }) as never,
-    },
+    // User `pattern`s only ever reach Ajv when a linear-time engine was supplied (compilePolicy checks
+    // with `usesPatterns` first); Ajv's own internal patterns may use the built-in engine.
+    code: { regExp: (regex ?? ((source: string, flags: string) => new RegExp(source, flags))) as never },
   });
   // Tools with identical schemas share one validator: compiling is the bulk of compile time for
   // large policies, and one shared function stays hot in the JIT instead of N cold copies.
@@ -40,6 +36,17 @@ export function createParamsCompiler(regex: RegexEngine | undefined) {
     compiled.set(key, validator);
     return validator;
   };
+}
+
+/** True when a schema contains a user regular expression (`pattern` or `patternProperties`) anywhere. */
+export function usesPatterns(schema: unknown, depth = 0): boolean {
+  if (depth > 64 || schema === null || typeof schema !== 'object') return false;
+  if (Array.isArray(schema)) return schema.some((s) => usesPatterns(s, depth + 1));
+  for (const [key, value] of Object.entries(schema)) {
+    if ((key === 'pattern' && typeof value === 'string') || key === 'patternProperties') return true;
+    if (usesPatterns(value, depth + 1)) return true;
+  }
+  return false;
 }
 
 function describeParamError(error: ErrorObject | undefined): string {

@@ -1,6 +1,6 @@
 // Cerbos: the server binary shipped by the `cerbos` npm package, run on 127.0.0.1 with a generated
 // policy directory, queried with @cerbos/http. Latency here is a full HTTP round trip on loopback.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -50,9 +50,31 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The Cerbos release the comparison is pinned to. */
+const CERBOS_VERSION = '0.51.0';
+
+// The binary is fetched from the npm registry on first use rather than kept in devDependencies:
+// the `cerbos` package lists every platform's binary as an optional dependency, and a registry that
+// serves only some platforms leaves the lock file in a state `npm ci` refuses.
 function cerbosBinary(): string {
-  const require = createRequire(import.meta.url);
-  return require.resolve(`@cerbos/cerbos-${process.platform}-${process.arch}`);
+  const pkg = `@cerbos/cerbos-${process.platform}-${process.arch}`;
+  const cache = join(import.meta.dirname, '..', '..', '.cache', 'cerbos');
+  const fromCache = createRequire(join(cache, 'package.json'));
+  try {
+    return fromCache.resolve(pkg);
+  } catch {
+    process.stderr.write(`installing ${pkg}@${CERBOS_VERSION} into ${cache} (first run only)\n`);
+    mkdirSync(cache, { recursive: true });
+    const r = spawnSync(
+      'npm',
+      ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', cache, `${pkg}@${CERBOS_VERSION}`],
+      {
+        stdio: 'inherit',
+      },
+    );
+    if (r.status !== 0) throw new Error(`could not install ${pkg}@${CERBOS_VERSION} from the npm registry`);
+    return fromCache.resolve(pkg);
+  }
 }
 
 /** A running Cerbos server holding one resource policy per policy size. */
