@@ -51,7 +51,9 @@ export function formatPolicy(text: string, file = '<input>'): string {
     // A comment above the first key is the file's header; keep it on top when keys are reordered.
     const first = contents.items[0];
     if (first && isPair(first) && isScalar(first.key) && first.key.commentBefore) {
-      doc.commentBefore = doc.commentBefore ? `${doc.commentBefore}\n${first.key.commentBefore}` : first.key.commentBefore;
+      doc.commentBefore = doc.commentBefore
+        ? `${doc.commentBefore}\n${first.key.commentBefore}`
+        : first.key.commentBefore;
       first.key.commentBefore = undefined;
     }
   }
@@ -126,7 +128,10 @@ function flowLength(node: unknown): number {
   if (isScalar(node)) return String(node.value).length + 2;
   if (isSeq(node)) return node.items.reduce<number>((n, i) => n + flowLength(i) + 2, 2);
   if (isMap(node)) {
-    return node.items.reduce<number>((n, p) => n + (isPair(p) ? flowLength(p.key) + flowLength(p.value) + 2 : 0), 2);
+    return node.items.reduce<number>(
+      (n, p) => n + (isPair(p) ? flowLength(p.key) + flowLength(p.value) + 2 : 0),
+      2,
+    );
   }
   return 0;
 }
