@@ -36,7 +36,16 @@ describe('public API (imported from the package name)', () => {
     expect(policy).toHaveProperty('POLICY_FILE_SCHEMA');
     const engine = await import('rampart/engine');
     expect(engine).toHaveProperty('decide');
-    for (const sub of ['rampart/detect', 'rampart/guard', 'rampart/evidence'] as const) {
+    for (const sub of [
+      'rampart/detect',
+      'rampart/guard',
+      'rampart/evidence',
+      'rampart/bundle',
+      'rampart/testing',
+      'rampart/integrations/vercel-ai',
+      'rampart/integrations/openai-agents',
+      'rampart/integrations/mcp',
+    ] as const) {
       expect(Object.keys(await import(sub)).length, sub).toBeGreaterThan(0);
     }
   });

@@ -357,12 +357,17 @@ function combine(
     risk,
     message:
       withMessage?.message ??
-      (effect === 'allow_with_conditions' ? defaultConditionsMessage(policy.messages, point) : ''),
+      (needsUser(obligations) ? defaultConditionsMessage(policy.messages, point) : ''),
     reason: allows.map((r) => r.reason ?? `rule \`${r.id}\` allows`).join('; '),
     policy: ref,
     errors,
     evidence: collectEvidence(allows, request),
   };
+}
+
+/** Obligations the user notices (they wait for an approval or prove who they are); the rest are silent. */
+function needsUser(obligations: readonly Obligation[]): boolean {
+  return obligations.some((o) => o.type === 'require_approval' || o.type === 'step_up_auth');
 }
 
 function ids(rules: readonly CompiledRule[]): string[] {
