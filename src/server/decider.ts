@@ -11,8 +11,38 @@ import { performance } from 'node:perf_hooks';
 import { builtinDetectors } from '../detect/index.js';
 import { type CompiledPolicy, decide } from '../engine/index.js';
 import type { DecisionRecordInput, EvidenceSink } from '../evidence/sink.js';
-import { denyDecision, GUARD_MESSAGES, newInteractionId, safeBaselineDecision } from '../guard/index.js';
-import type { Decision, DecisionRequest, Point } from '../policy/types.js';
+import {
+  denyDecision,
+  GUARD_MESSAGES,
+  newInteractionId,
+  SAFE_BASELINE_POLICY,
+  safeBaselineDecision,
+} from '../guard/index.js';
+import type { Decision, DecisionRequest, Point, PolicyRef } from '../policy/types.js';
+import type { KillSwitch, KillSwitchStore } from './kill-switches.js';
+
+/** The rule id of decisions denied by a kill switch. */
+export const KILL_SWITCH_RULE = 'rampart/kill-switch';
+
+/** The user-visible message of a kill-switch denial. */
+export const KILL_SWITCH_MESSAGE = 'This is temporarily unavailable. Please try again later.';
+
+function killedDecision(point: Point, decisionId: string, sw: KillSwitch, policy: PolicyRef): Decision {
+  return {
+    decisionId,
+    point,
+    effect: 'deny',
+    outcome: 'blocked',
+    obligations: [],
+    rules: [KILL_SWITCH_RULE],
+    risk: 'high',
+    message: KILL_SWITCH_MESSAGE,
+    reason: `kill switch on ${sw.kind} ${sw.name} by ${sw.actor}: ${sw.reason}`,
+    policy,
+    errors: [],
+    evidence: {},
+  };
+}
 
 /** A decision as the server returns it. */
 export interface ServerDecision extends Decision {
@@ -31,6 +61,7 @@ export class Decider {
     private readonly sink: EvidenceSink,
     policy: CompiledPolicy | undefined,
     cause = 'no policy loaded',
+    private readonly kills?: KillSwitchStore,
   ) {
     this.policy = policy;
     this.baselineCause = cause;
@@ -47,6 +78,16 @@ export class Decider {
     this.baselineCause = cause;
   }
 
+  private killSwitchFor(point: Point, req: DecisionRequest): KillSwitch | undefined {
+    const kills = this.kills as KillSwitchStore;
+    const route = req.context?.route;
+    const byRoute = route === undefined ? undefined : kills.get('route', route);
+    if (byRoute) return byRoute;
+    return point === 'tool' && typeof req.tool?.name === 'string'
+      ? kills.get('tool', req.tool.name)
+      : undefined;
+  }
+
   /** Decides `request` at `point` and writes its record; never throws. */
   async decide(point: Point, request: DecisionRequest): Promise<ServerDecision> {
     const t0 = performance.now();
@@ -59,7 +100,13 @@ export class Decider {
     const policy = this.policy;
     let failure: string | undefined;
     let decision: Decision;
-    if (policy) {
+    const killed = this.kills && this.killSwitchFor(point, req);
+    if (killed) {
+      const ref = policy
+        ? { name: policy.name, version: policy.version, digest: policy.digest }
+        : SAFE_BASELINE_POLICY;
+      decision = killedDecision(point, decisionId, killed, ref);
+    } else if (policy) {
       decision = decide(policy, point, req, { decisionId });
     } else {
       decision = safeBaselineDecision(point, req, decisionId, builtinDetectors, this.baselineCause);

@@ -17,6 +17,7 @@ export type ServerErrorCode =
   | 'server/forbidden'
   | 'server/timeout'
   | 'server/bad-http'
+  | 'server/unavailable'
   | 'server/internal'
   | 'server/config';
 

@@ -9,10 +9,14 @@ export type { ServeConfig, ServeFlags } from './config.js';
 export { DEFAULT_POLICY_DIR, resolveServeConfig } from './config.js';
 export type { ServerDecision } from './decider.js';
 /** Decides with the engine and writes every decision record (obligations go back to the caller). */
-export { Decider } from './decider.js';
+/** The rule id and message of kill-switch denials. */
+export { Decider, KILL_SWITCH_MESSAGE, KILL_SWITCH_RULE } from './decider.js';
 export type { ServerErrorCode } from './errors.js';
 /** The server's error class and its type guard. */
 export { isServerError, ServerError } from './errors.js';
+export type { KillKind, KillSwitch, KillSwitchStore, RedisKillSwitchOptions } from './kill-switches.js';
+/** Kill switches: in-process, or shared through Redis (hash + pub/sub). */
+export { KILL_KINDS, MemoryKillSwitches, RedisKillSwitches } from './kill-switches.js';
 /** The OpenAPI 3.1 document. */
 export { OPENAPI_DOCUMENT } from './openapi.js';
 export type { PublicDecision } from './public-decision.js';

@@ -135,6 +135,18 @@ export const OPENAPI_DOCUMENT = {
           score: { type: 'number' },
         },
       },
+      KillSwitch: {
+        type: 'object',
+        properties: {
+          kind: { type: 'string', enum: ['tool', 'route'] },
+          name: { type: 'string' },
+          enabled: { type: 'boolean' },
+          reason: { type: 'string' },
+          actor: { type: 'string' },
+          at: { type: 'string', format: 'date-time' },
+          changed: { type: 'boolean' },
+        },
+      },
       TextRequest: {
         type: 'object',
         required: ['text'],
@@ -253,6 +265,50 @@ export const OPENAPI_DOCUMENT = {
             }),
           },
           ...COMMON_ERRORS,
+        },
+      },
+    },
+    '/v1/admin/killswitch': {
+      post: {
+        operationId: 'setKillSwitch',
+        summary:
+          'Turn a kill switch on (default) or off. A killed tool is denied at the tool point, a killed route at every point, with rule `rampart/kill-switch`.',
+        security: [{ bearer: [] }],
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['kind', 'name'],
+            properties: {
+              kind: { type: 'string', enum: ['tool', 'route'] },
+              name: { type: 'string', pattern: '^[A-Za-z0-9._:/-]{1,200}$' },
+              enabled: { type: 'boolean', default: true },
+              reason: { type: 'string', maxLength: 500 },
+            },
+          }),
+        },
+        responses: {
+          '200': { description: 'The switch after the change.', content: json(ref('KillSwitch')) },
+          '503': errorResponse('The shared kill-switch store is unavailable (`server/unavailable`).'),
+          ...COMMON_ERRORS,
+        },
+      },
+    },
+    '/v1/admin/killswitches': {
+      get: {
+        operationId: 'listKillSwitches',
+        summary: 'Active kill switches (needs `admin:read`).',
+        security: [{ bearer: [] }],
+        responses: {
+          '200': {
+            description: 'Every active switch.',
+            content: json({
+              type: 'object',
+              properties: { killSwitches: { type: 'array', items: ref('KillSwitch') } },
+            }),
+          },
+          '401': errorResponse('Missing or invalid credentials.'),
+          '403': errorResponse('Needs `admin:read`.'),
         },
       },
     },

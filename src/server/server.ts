@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { CompiledPolicy } from '../engine/index.js';
 import type { EvidenceSink } from '../evidence/sink.js';
+import { flipKillSwitch, listKillSwitches } from './admin-kill-switch.js';
 import {
   type AuthConfig,
   type Authenticator,
@@ -19,6 +20,7 @@ import { readJson } from './body.js';
 import { Decider } from './decider.js';
 import { errorBody, isServerError, ServerError } from './errors.js';
 import { decideBatch, decideOne, type HandlerDeps, isPoint, redactText, scan } from './handlers.js';
+import { type KillSwitchStore, MemoryKillSwitches } from './kill-switches.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
 import { TextDetectors } from './text-detectors.js';
@@ -58,6 +60,8 @@ export interface DecisionServerOptions {
   evidenceLabel?: string;
   auth?: AuthConfig;
   limits?: ServerLimits;
+  /** Kill switches (default: in this process only); closed on shutdown. */
+  killSwitches?: KillSwitchStore;
 }
 
 /** A running-or-ready decision server. */
@@ -66,6 +70,7 @@ export interface DecisionServer {
   readonly decider: Decider;
   readonly metrics: ServerMetrics;
   readonly auth: Authenticator;
+  readonly killSwitches: KillSwitchStore;
   /** Starts listening; resolves with the base URL. */
   listen(port: number, host: string): Promise<string>;
   /** The base URL once listening. */
@@ -105,6 +110,8 @@ export const ROUTES: Record<string, string> = {
   '/v1/decide': 'POST',
   '/v1/scan': 'POST',
   '/v1/redact': 'POST',
+  '/v1/admin/killswitch': 'POST',
+  '/v1/admin/killswitches': 'GET',
 };
 
 /** Creates the server (not yet listening). */
@@ -120,7 +127,8 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
   await opts.evidence.open().catch((e: unknown) => {
     sinkError = (e as Error).message;
   });
-  const decider = new Decider(opts.evidence, opts.policy);
+  const kills = opts.killSwitches ?? new MemoryKillSwitches();
+  const decider = new Decider(opts.evidence, opts.policy, undefined, kills);
   let policy = opts.policy;
   let kind: PolicyKind = opts.policy ? (opts.policyKind ?? 'directory') : 'safe-baseline';
   let detectors = TextDetectors.fromPolicy(policy);
@@ -225,6 +233,16 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
         send(res, 200, JSON.stringify(redactText(deps, body)));
         return template;
       }
+      case '/v1/admin/killswitch': {
+        const caller = await authorize(req, 'killswitch');
+        const body = await readJson(req, { maxBytes: limits.maxBodyBytes, maxDepth: limits.maxJsonDepth });
+        send(res, 200, JSON.stringify(await flipKillSwitch(kills, caller, body)));
+        return template;
+      }
+      case '/v1/admin/killswitches':
+        await authorize(req, 'admin:read');
+        send(res, 200, JSON.stringify(listKillSwitches(kills)));
+        return template;
     }
     throw new ServerError('server/not-found', 404, `no route ${path.slice(0, 200)}`);
   };
@@ -285,6 +303,7 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
     decider,
     metrics,
     auth,
+    killSwitches: kills,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         http.once('error', reject);
@@ -312,6 +331,7 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
         http.close(() => resolve());
         http.closeIdleConnections();
       });
+      await kills.close();
       await opts.evidence.flush();
       await opts.evidence.close();
     },
