@@ -144,7 +144,7 @@ function decideUnsafe(
     }
     toolRisk = info.risk;
     const validator = internal.params.get(tool.name);
-    const problem = validator?.(tool.args ?? {});
+    const problem = validator?.(tool.args ?? EMPTY);
     if (problem !== undefined) {
       return denied(
         policy,
@@ -180,7 +180,7 @@ function decideUnsafe(
   const route = request.context?.route;
   const roles = request.principal.roles ?? [];
   const matched: CompiledRule[] = [];
-  const failedDeny: CompiledRule[] = [];
+  let failedDeny: CompiledRule[] | undefined;
   let unavailable: string | undefined;
   const trace: Map<string, { matched: boolean; error?: string }> | undefined = options.explain
     ? new Map()
@@ -199,7 +199,7 @@ function decideUnsafe(
           continue;
         }
       }
-      if (g.roles && !g.roles.every((r) => roles.includes(r))) {
+      if (g.roles && !hasAllRoles(roles, g.roles)) {
         trace?.set(rule.id, { matched: false });
         continue;
       }
@@ -229,7 +229,10 @@ function decideUnsafe(
       const message =
         error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
       errors.push({ code: 'cel/evaluation-error', message, rule: rule.id });
-      if (rule.effect === 'deny') failedDeny.push(rule);
+      if (rule.effect === 'deny') {
+        failedDeny ??= [];
+        failedDeny.push(rule);
+      }
       trace?.set(rule.id, { matched: false, error: message });
       continue;
     }
@@ -258,7 +261,7 @@ function decideUnsafe(
     point,
     effective,
     errors,
-    failedDeny,
+    failedDeny ?? NO_RULES,
     unavailable,
     toolRisk,
     decisionId,
@@ -370,6 +373,11 @@ function needsUser(obligations: readonly Obligation[]): boolean {
   return obligations.some((o) => o.type === 'require_approval' || o.type === 'step_up_auth');
 }
 
+function hasAllRoles(held: readonly string[], required: readonly string[]): boolean {
+  for (const r of required) if (!held.includes(r)) return false;
+  return true;
+}
+
 function ids(rules: readonly CompiledRule[]): string[] {
   const out = new Array<string>(rules.length);
   for (let i = 0; i < rules.length; i++) out[i] = (rules[i] as CompiledRule).id;
@@ -426,6 +434,7 @@ function timeOf(request: DecisionRequest): Date {
 const EMPTY = Object.freeze({});
 
 const EMPTY_LIST: readonly never[] = Object.freeze([]);
+const NO_RULES: CompiledRule[] = [];
 
 /** CEL variables for one request. One object shape for every point keeps property access monomorphic. */
 function buildActivation(
@@ -435,15 +444,16 @@ function buildActivation(
   now: Date | undefined,
 ): Record<string, unknown> {
   const p = request.principal;
-  const principal =
-    p.roles && p.scopes && p.attributes
-      ? p
-      : {
-          ...p,
-          roles: p.roles ?? EMPTY_LIST,
-          scopes: p.scopes ?? EMPTY_LIST,
-          attributes: p.attributes ?? EMPTY,
-        };
+  // A fresh object of one literal shape (only the fields CEL may read) rather than a spread of the
+  // caller's object: the spread was a fifth of decide's time in a CPU profile at 1,000 rules.
+  const principal = {
+    id: p.id,
+    roles: p.roles ?? EMPTY_LIST,
+    tenant: p.tenant,
+    authLevel: p.authLevel,
+    scopes: p.scopes ?? EMPTY_LIST,
+    attributes: p.attributes ?? EMPTY,
+  };
   let tool: Record<string, unknown> | undefined;
   if (point === 'tool' && request.tool) {
     const info = policy.tools[request.tool.name];
