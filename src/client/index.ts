@@ -30,6 +30,17 @@ export type BatchResult = { decision: ClientDecision } | { error: { code: string
 /** Redaction modes the server offers. */
 export type RedactMode = 'mask' | 'partial' | 'drop';
 
+/** A kill switch as the admin API reports it. */
+export interface ClientKillSwitch {
+  kind: 'tool' | 'route';
+  name: string;
+  enabled?: boolean;
+  reason?: string;
+  actor?: string;
+  at?: string;
+  changed?: boolean;
+}
+
 /** Options of {@link createClient}. */
 export interface ClientOptions {
   /** e.g. `http://127.0.0.1:8181`. */
@@ -53,6 +64,15 @@ export interface RampartClient {
   ): Promise<{ text: string; findings: Finding[] }>;
   /** True when `/readyz` answers 200. */
   ready(): Promise<boolean>;
+  /** Turns a kill switch on (`enabled` default true) or off; needs the `killswitch` scope. */
+  setKillSwitch(sw: {
+    kind: 'tool' | 'route';
+    name: string;
+    enabled?: boolean;
+    reason?: string;
+  }): Promise<ClientKillSwitch>;
+  /** Active kill switches; needs `admin:read`. */
+  listKillSwitches(): Promise<ClientKillSwitch[]>;
 }
 
 /** The server refused, or could not be reached (`status` 0, code `client/unreachable` or `client/timeout`). */
@@ -114,7 +134,7 @@ export function createClient(options: ClientOptions): RampartClient {
         `the server answered ${res.status} with non-JSON`,
       );
     }
-    if (!res.ok && method === 'POST') {
+    if (!res.ok && (method === 'POST' || path.startsWith('/v1/'))) {
       const err = (parsed as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
       throw new RampartHttpError(
         res.status,
@@ -138,6 +158,13 @@ export function createClient(options: ClientOptions): RampartClient {
     async redact(text, opts = {}) {
       return (await call<{ text: string; findings: Finding[] }>('POST', '/v1/redact', { text, ...opts }))
         .body;
+    },
+    async setKillSwitch(sw) {
+      return (await call<ClientKillSwitch>('POST', '/v1/admin/killswitch', sw)).body;
+    },
+    async listKillSwitches() {
+      return (await call<{ killSwitches: ClientKillSwitch[] }>('GET', '/v1/admin/killswitches')).body
+        .killSwitches;
     },
     async ready() {
       try {

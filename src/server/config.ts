@@ -40,6 +40,8 @@ export interface ServeConfig {
   evidence: { kind: (typeof EVIDENCE_KINDS)[number]; path?: string; url?: string };
   auth: AuthConfig;
   limits: ServerLimits;
+  /** Redis for shared kill switches; without it they live in this process only. */
+  redisUrl?: string;
   /** Where each setting came from is not kept; this lists the sources read, for the startup lines. */
   sources: string[];
 }
@@ -74,7 +76,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw bad(`config file ${path} must hold a mapping`);
-  const known = ['policy', 'port', 'host', 'evidence', 'auth', 'limits'];
+  const known = ['policy', 'port', 'host', 'evidence', 'auth', 'limits', 'redis'];
   for (const key of Object.keys(value))
     if (!known.includes(key))
       throw bad(`config file ${path}: unknown key \`${key}\` (known: ${known.join(', ')})`);
@@ -167,5 +169,15 @@ export function resolveServeConfig(
     );
 
   const limits = (file.limits ?? {}) as ServerLimits;
-  return { policyDir, port, host: hostRaw, evidence, auth, limits, sources };
+  const redisUrl = env.RAMPART_REDIS_URL ?? (typeof file.redis === 'string' ? file.redis : undefined);
+  return {
+    policyDir,
+    port,
+    host: hostRaw,
+    evidence,
+    auth,
+    limits,
+    sources,
+    ...(redisUrl ? { redisUrl } : {}),
+  };
 }

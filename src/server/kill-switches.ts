@@ -62,6 +62,8 @@ export class MemoryKillSwitches implements KillSwitchStore {
 export interface RedisKillSwitchOptions {
   /** Key prefix (default `rampart:`): the hash is `<prefix>killswitches`, the channel the same name. */
   prefix?: string;
+  /** Disconnect `client` too on `close()` (when the store created it). */
+  ownsClient?: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export class RedisKillSwitches extends MemoryKillSwitches {
     private readonly client: Redis,
     private readonly subscriber: Redis,
     prefix: string,
+    private readonly ownsClient: boolean,
   ) {
     super();
     this.hash = `${prefix}killswitches`;
@@ -85,7 +88,12 @@ export class RedisKillSwitches extends MemoryKillSwitches {
   /** Connects, loads the current switches and subscribes to changes. `client` is duplicated for the subscription. */
   static async open(client: Redis, opts: RedisKillSwitchOptions = {}): Promise<RedisKillSwitches> {
     const subscriber = client.duplicate();
-    const store = new RedisKillSwitches(client, subscriber, opts.prefix ?? 'rampart:');
+    const store = new RedisKillSwitches(
+      client,
+      subscriber,
+      opts.prefix ?? 'rampart:',
+      opts.ownsClient === true,
+    );
     subscriber.on('message', (channel) => {
       if (channel === store.hash) void store.reload().catch(() => {});
     });
@@ -137,6 +145,7 @@ export class RedisKillSwitches extends MemoryKillSwitches {
 
   override async close(): Promise<void> {
     this.subscriber.disconnect();
+    if (this.ownsClient) this.client.disconnect();
   }
 
   private async unavailableAs<T>(fn: () => Promise<T>): Promise<T> {

@@ -5,10 +5,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Redis } from 'ioredis';
 import { loadPolicy } from '../bundle/load-policy.js';
 import { JsonlSink, MemorySink, PostgresSink, SqliteSink } from '../evidence/index.js';
 import type { EvidenceSink } from '../evidence/sink.js';
 import type { ServeConfig } from './config.js';
+import { RedisKillSwitches } from './kill-switches.js';
 import { createDecisionServer, type DecisionServer } from './server.js';
 
 /** A started server and the lines to print about it. */
@@ -41,6 +43,11 @@ function openEvidence(config: ServeConfig['evidence']): { sink: EvidenceSink; la
 export async function startServer(config: ServeConfig): Promise<StartedServer> {
   const policy = await loadPolicy(config.policyDir);
   const { sink, label } = openEvidence(config.evidence);
+  const killSwitches = config.redisUrl
+    ? await RedisKillSwitches.open(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), {
+        ownsClient: true,
+      })
+    : undefined;
   const server = await createDecisionServer({
     policy,
     policyKind: 'directory',
@@ -48,6 +55,7 @@ export async function startServer(config: ServeConfig): Promise<StartedServer> {
     evidenceLabel: label,
     auth: config.auth,
     limits: config.limits,
+    ...(killSwitches ? { killSwitches } : {}),
   });
   const url = await server.listen(config.port, config.host);
   const banner = [
@@ -57,6 +65,7 @@ export async function startServer(config: ServeConfig): Promise<StartedServer> {
     server.auth.open
       ? '  auth      none configured: loopback only, anonymous callers may `decide` (configure API keys or JWT for more)'
       : `  auth      ${[config.auth.apiKeys ? `${config.auth.apiKeys.length} API key(s)` : '', config.auth.jwt ? 'JWT' : ''].filter(Boolean).join(' + ')}`,
+    `  kill      ${config.redisUrl ? 'switches shared through Redis' : 'switches in this process only (set RAMPART_REDIS_URL to share)'}; POST ${url}/v1/admin/killswitch`,
     `  decide    POST ${url}/v1/decide/{input|route|tool|output|persist}`,
     `  openapi   ${url}/openapi.json`,
     `  health    ${url}/healthz  ready: ${url}/readyz`,

@@ -10,6 +10,7 @@ import { registerExceptions } from './exceptions.js';
 import { registerFmt } from './fmt.js';
 import { registerInit } from './init.js';
 import { registerKeys } from './keys.js';
+import { registerKill } from './kill.js';
 import { registerLogs } from './logs.js';
 import { registerRedact } from './redact.js';
 import { registerReplay } from './replay.js';
@@ -48,4 +49,5 @@ export const commandRegistrations: RegisterCommand[] = [
   registerScan,
   registerRedact,
   registerServe,
+  registerKill,
 ];
