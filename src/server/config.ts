@@ -30,6 +30,8 @@ export interface ServeFlags {
   host?: string;
   evidence?: string;
   config?: string;
+  state?: string;
+  governance?: string;
 }
 
 /** Resolved settings. */
@@ -40,6 +42,10 @@ export interface ServeConfig {
   evidence: { kind: (typeof EVIDENCE_KINDS)[number]; path?: string; url?: string };
   auth: AuthConfig;
   limits: ServerLimits;
+  /** Activation state directory (written by `rampart activate`): serve its verified bundle instead of `policyDir`. */
+  stateDir?: string;
+  /** The trusted governance.yaml bundles are verified against (required with `stateDir`). */
+  governance?: string;
   /** Redis for shared kill switches; without it they live in this process only. */
   redisUrl?: string;
   /** Where each setting came from is not kept; this lists the sources read, for the startup lines. */
@@ -76,7 +82,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw bad(`config file ${path} must hold a mapping`);
-  const known = ['policy', 'port', 'host', 'evidence', 'auth', 'limits', 'redis'];
+  const known = ['policy', 'port', 'host', 'evidence', 'auth', 'limits', 'redis', 'state', 'governance'];
   for (const key of Object.keys(value))
     if (!known.includes(key))
       throw bad(`config file ${path}: unknown key \`${key}\` (known: ${known.join(', ')})`);

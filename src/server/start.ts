@@ -4,9 +4,15 @@
  * baseline by surprise), listen, and describe where to look.
  */
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
+import type { BundleSource } from '../bundle/file-source.js';
+import { parseGovernance } from '../bundle/governance.js';
 import { loadPolicy } from '../bundle/load-policy.js';
+import { type ActivePolicy, PolicyRuntime } from '../bundle/policy-runtime.js';
+import { watchStateDir } from '../bundle/state-dir-source.js';
+import type { CompiledPolicy } from '../engine/index.js';
 import { JsonlSink, MemorySink, PostgresSink, SqliteSink } from '../evidence/index.js';
 import type { EvidenceSink } from '../evidence/sink.js';
 import type { ServeConfig } from './config.js';
@@ -18,6 +24,8 @@ export interface StartedServer {
   server: DecisionServer;
   url: string;
   banner: string[];
+  /** Stops following the state directory (if any) and closes the server. */
+  stop(): Promise<void>;
 }
 
 function openEvidence(config: ServeConfig['evidence']): { sink: EvidenceSink; label: string } {
@@ -39,9 +47,22 @@ function openEvidence(config: ServeConfig['evidence']): { sink: EvidenceSink; la
   }
 }
 
-/** Loads the policy, opens evidence and listens. Policy errors are thrown as they come (`PolicyLoadError`). */
+/**
+ * Loads the policy (a directory, or the verified active bundle of a state directory, followed for hot
+ * reload), opens evidence and listens. Policy errors are thrown as they come (`PolicyLoadError`).
+ */
 export async function startServer(config: ServeConfig): Promise<StartedServer> {
-  const policy = await loadPolicy(config.policyDir);
+  let runtime: PolicyRuntime | undefined;
+  let policy: CompiledPolicy | undefined;
+  if (config.stateDir) {
+    const govPath = config.governance as string;
+    runtime = new PolicyRuntime({
+      governance: parseGovernance(await readFile(govPath, 'utf8'), govPath),
+      actor: 'rampart-serve',
+    });
+  } else {
+    policy = await loadPolicy(config.policyDir);
+  }
   const { sink, label } = openEvidence(config.evidence);
   const killSwitches = config.redisUrl
     ? await RedisKillSwitches.open(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), {
@@ -49,7 +70,7 @@ export async function startServer(config: ServeConfig): Promise<StartedServer> {
       })
     : undefined;
   const server = await createDecisionServer({
-    policy,
+    ...(policy ? { policy } : {}),
     policyKind: 'directory',
     evidence: sink,
     evidenceLabel: label,
@@ -57,10 +78,27 @@ export async function startServer(config: ServeConfig): Promise<StartedServer> {
     limits: config.limits,
     ...(killSwitches ? { killSwitches } : {}),
   });
+  let source: BundleSource | undefined;
+  if (runtime && config.stateDir) {
+    // Only verified bundles reach `activated`; the safe baseline keeps /readyz at 503.
+    const apply = (a: ActivePolicy) =>
+      server.setPolicy(
+        a.kind === 'bundle' ? a.compiled : undefined,
+        'bundle',
+        `safe baseline active (${runtime?.lastError?.message ?? 'no verified bundle'})`,
+      );
+    runtime.on('activated', apply);
+    source = await watchStateDir(config.stateDir, runtime, { actor: 'rampart-serve' });
+    apply(runtime.current());
+  }
   const url = await server.listen(config.port, config.host);
+  const active = server.decider.active();
+  const policyLine = config.stateDir
+    ? `  policy    ${active ? `${active.name} ${active.version} (${active.digest.slice(0, 19)}…)` : 'safe baseline (no verified bundle yet; /readyz is 503)'} from state ${config.stateDir}, hot reload on`
+    : `  policy    ${policy?.name} ${policy?.version} (${policy?.digest.slice(0, 19)}…) from ${config.policyDir}`;
   const banner = [
     `rampart decision server listening on ${url}`,
-    `  policy    ${policy.name} ${policy.version} (${policy.digest.slice(0, 19)}…) from ${config.policyDir}`,
+    policyLine,
     `  evidence  ${label}`,
     server.auth.open
       ? '  auth      none configured: loopback only, anonymous callers may `decide` (configure API keys or JWT for more)'
@@ -71,5 +109,13 @@ export async function startServer(config: ServeConfig): Promise<StartedServer> {
     `  health    ${url}/healthz  ready: ${url}/readyz`,
     `  metrics   ${url}/metrics`,
   ];
-  return { server, url, banner };
+  return {
+    server,
+    url,
+    banner,
+    async stop() {
+      source?.stop();
+      await server.close();
+    },
+  };
 }

@@ -41,6 +41,7 @@ describe('resolveServeConfig', () => {
     [{ evidence: 'postgres' }, {}, /RAMPART_DATABASE_URL/],
     [{ host: '0.0.0.0' }, {}, /loopback only/],
     [{ config: join(dir, 'missing.yaml') }, {}, /cannot read config file/],
+    [{ state: join(dir, 'state') }, {}, /needs the trusted governance file/],
   ])('refuses %j %j', (flags, env, message) => {
     expect(() => resolveServeConfig(flags, env)).toThrow(message);
   });

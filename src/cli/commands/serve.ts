@@ -40,7 +40,7 @@ export async function runServe(
       if (stopping) return;
       stopping = true;
       out(`rampart: ${signal} received, finishing requests and flushing evidence…`);
-      started.server.close().then(
+      started.stop().then(
         () => {
           out('rampart: stopped');
           resolve(EXIT_OK);
