@@ -176,6 +176,13 @@ export function resolveServeConfig(
 
   const limits = (file.limits ?? {}) as ServerLimits;
   const redisUrl = env.RAMPART_REDIS_URL ?? (typeof file.redis === 'string' ? file.redis : undefined);
+  const fromFile = (v: unknown) => (typeof v === 'string' ? resolve(base, v) : undefined);
+  const stateDir = flags.state ?? env.RAMPART_STATE_DIR ?? fromFile(file.state);
+  const governance = flags.governance ?? env.RAMPART_GOVERNANCE ?? fromFile(file.governance);
+  if (stateDir && !governance)
+    throw bad(
+      'serving from a state directory needs the trusted governance file (--governance or RAMPART_GOVERNANCE)',
+    );
   return {
     policyDir,
     port,
@@ -185,5 +192,6 @@ export function resolveServeConfig(
     limits,
     sources,
     ...(redisUrl ? { redisUrl } : {}),
+    ...(stateDir ? { stateDir, governance } : {}),
   };
 }
