@@ -45,6 +45,8 @@ describe('public API (imported from the package name)', () => {
       'rampart/integrations/vercel-ai',
       'rampart/integrations/openai-agents',
       'rampart/integrations/mcp',
+      'rampart/client',
+      'rampart/server',
     ] as const) {
       expect(Object.keys(await import(sub)).length, sub).toBeGreaterThan(0);
     }
