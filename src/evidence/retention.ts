@@ -24,14 +24,25 @@ export function parseDuration(text: string): number {
 /** Epoch ms after which a record with this time and retention class may be purged, or null to keep it. */
 export function expiresAt(time: string, retention: string | undefined): number | null {
   if (!retention) return null;
-  const t = Date.parse(time);
-  if (Number.isNaN(t)) return null;
-  try {
-    return t + parseDuration(retention);
-  } catch {
-    // An unknown class keeps the record: losing evidence is worse than keeping it longer.
-    return null;
+  return expiresAtMs(Date.parse(time), retention);
+}
+
+const durationMemo = new Map<string, number | null>();
+
+/** {@link expiresAt} for a time already in epoch ms; retention classes are few, so parses are memoised. */
+export function expiresAtMs(timeMs: number, retention: string | undefined): number | null {
+  if (!retention || Number.isNaN(timeMs)) return null;
+  let ms = durationMemo.get(retention);
+  if (ms === undefined) {
+    try {
+      ms = parseDuration(retention);
+    } catch {
+      // An unknown class keeps the record: losing evidence is worse than keeping it longer.
+      ms = null;
+    }
+    if (durationMemo.size < 1000) durationMemo.set(retention, ms);
   }
+  return ms === null ? null : timeMs + ms;
 }
 
 /** Compresses sorted seq numbers into inclusive ranges. */

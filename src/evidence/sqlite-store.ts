@@ -11,7 +11,7 @@ import type { Checkpoint } from './checkpoint.js';
 import { EvidenceError } from './errors.js';
 import { planPurge } from './purge-plan.js';
 import type { DecisionRecord } from './record.js';
-import { expiresAt } from './retention.js';
+import { expiresAtMs } from './retention.js';
 import type { PurgeResult, ReadableStore, RecordFilter, StoredLink } from './store.js';
 
 /** Options of {@link SqliteStore}. */
@@ -96,6 +96,10 @@ export class SqliteStore implements ReadableStore {
     if (!this.opts.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.opts.durable === false ? 'NORMAL' : 'FULL'}`);
+      // Checkpoint the WAL every ~40 MB instead of every 4 MB: a group commit of 4k records writes
+      // ~6 MB, so the default checkpointed (and fsynced the main file) after every commit. Durability
+      // is unchanged (each commit still fsyncs the WAL); measured raw commit cost 8.3 -> 6.3 us/row.
+      db.pragma('wal_autocheckpoint = 10000');
       const version = db.pragma('user_version', { simple: true }) as number;
       for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
       if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -108,23 +112,25 @@ export class SqliteStore implements ReadableStore {
         'INSERT INTO evidence_checkpoints (stream, seq, body) VALUES (?, ?, ?)',
       );
       this.appendTx = db.transaction((records: DecisionRecord[], checkpoints: Checkpoint[]) => {
-        for (const r of records)
+        for (const r of records) {
+          const timeMs = Date.parse(r.time);
           this.insertRecord.run(
             r.stream,
             r.seq,
             r.prev,
             r.hash,
             r.id,
-            Date.parse(r.time),
+            timeMs,
             r.point,
             r.outcome,
             r.route ?? null,
             r.interaction ?? null,
             r.subject ?? null,
             r.tenant ?? null,
-            expiresAt(r.time, r.retention),
+            expiresAtMs(timeMs, r.retention),
             recordJson(r),
           );
+        }
         for (const c of checkpoints) this.insertCheckpoint.run(c.stream, c.seq, JSON.stringify(c));
       });
     } else if ((db.pragma('user_version', { simple: true }) as number) < 1) {
