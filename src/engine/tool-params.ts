@@ -4,6 +4,7 @@
  * through the injected linear-time engine (RE2 in the outer rings), never the backtracking one.
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { compileSimpleSchema } from './simple-schema.js';
 
 /** A linear-time regular expression engine (RE2 semantics), supplied by the outer ring. */
 export type RegexEngine = (source: string, flags?: string) => { test(input: string): boolean };
@@ -30,9 +31,11 @@ export function createParamsCompiler(regex: RegexEngine | undefined) {
     const key = JSON.stringify(schema);
     const known = compiled.get(key);
     if (known) return known;
-    const validate: ValidateFunction = ajv.compile(schema);
-    const validator: ParamsValidator = (args) =>
-      validate(args) ? undefined : describeParamError(validate.errors?.[0]);
+    let validator: ParamsValidator | undefined = compileSimpleSchema(schema);
+    if (!validator) {
+      const validate: ValidateFunction = ajv.compile(schema);
+      validator = (args) => (validate(args) ? undefined : describeParamError(validate.errors?.[0]));
+    }
     compiled.set(key, validator);
     return validator;
   };
