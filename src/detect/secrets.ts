@@ -4,6 +4,7 @@
  */
 import type { Detector, DetectorConfig, DetectorFactory } from '../policy/detector-contract.js';
 import type { Finding } from '../policy/types.js';
+import { buildAsciiKeywordSet } from './ascii-keyword-set.js';
 import { checkOptions, readRisk, readStringList, readThreshold } from './config-check.js';
 import { DetectError } from './errors.js';
 import { SECRET_PATTERNS } from './secret-patterns.js';
@@ -91,8 +92,69 @@ function scanPrivateKeys(
 }
 
 const GENERIC_KEYWORDS = ['key', 'secret', 'token', 'passw', 'pwd', 'credential', 'auth'];
-const GENERIC_RE =
-  /(?<![A-Za-z0-9])(?:[A-Za-z0-9]{1,20}[_.-])?(api[_.-]?key|apikey|secret|token|passw(?:or)?d|pwd|access[_.-]?key|auth[_.-]?key|credentials?|private[_.-]?key|client[_.-]?secret)(?:[_.-][A-Za-z0-9]{1,20})?["']?\s{0,4}(?::=|=>|[:=])\s{0,4}["']?([^\s"'`,;<>(){}[\]]{8,256})/dgi;
+/**
+ * The generic `key = value` form, anchored at the key word: tried only where one of GENERIC_STARTS
+ * begins (found in one automaton pass), because the unanchored regex, tried at every word start,
+ * cost about 9 ms per MB of mixed text. The optional `name_` prefix before the key word is checked by
+ * hand in `scanGeneric` exactly as the unanchored form's `(?<![A-Za-z0-9])(?:[A-Za-z0-9]{1,20}[_.-])?`.
+ */
+const GENERIC_KEY_RE =
+  /(api[_.-]?key|apikey|secret|token|passw(?:or)?d|pwd|access[_.-]?key|auth[_.-]?key|credentials?|private[_.-]?key|client[_.-]?secret)(?:[_.-][A-Za-z0-9]{1,20})?["']?\s{0,4}(?::=|=>|[:=])\s{0,4}["']?([^\s"'`,;<>(){}[\]]{8,256})/diy;
+const GENERIC_STARTS = buildAsciiKeywordSet([
+  'api',
+  'secret',
+  'token',
+  'passw',
+  'pwd',
+  'access',
+  'auth',
+  'credential',
+  'private',
+  'client',
+]);
+
+const isAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isJoiner = (c: number): boolean => c === 95 || c === 46 || c === 45; // _ . -
+
+/**
+ * Every `key = value` match, leftmost first and non-overlapping, as a global scan of
+ * `(?<![A-Za-z0-9])(?:[A-Za-z0-9]{1,20}[_.-])?` + GENERIC_KEY_RE would report them. A match starts
+ * either at a key word (not glued to a letter or digit) or at the alphanumeric run of 1–20 before
+ * `[_.-]` and a key word; at one start the prefixed reading is tried first, as the greedy `?` does.
+ */
+function genericMatches(text: string): RegExpExecArray[] {
+  const starts = new Set<number>();
+  for (const q of GENERIC_STARTS.starts(text)) {
+    if (q === 0 || !isAlnum(text.charCodeAt(q - 1))) starts.add(q);
+    if (q >= 2 && isJoiner(text.charCodeAt(q - 1))) {
+      let s = q - 1;
+      while (s > 0 && q - 1 - s < 21 && isAlnum(text.charCodeAt(s - 1))) s--;
+      const run = q - 1 - s;
+      if (run >= 1 && run <= 20 && (s === 0 || !isAlnum(text.charCodeAt(s - 1)))) starts.add(s);
+    }
+  }
+  const out: RegExpExecArray[] = [];
+  let floor = 0;
+  for (const s of [...starts].sort((a, b) => a - b)) {
+    if (s < floor) continue;
+    let m: RegExpExecArray | null = null;
+    let run = 0;
+    while (s + run < text.length && run < 21 && isAlnum(text.charCodeAt(s + run))) run++;
+    if (run >= 1 && run <= 20 && isJoiner(text.charCodeAt(s + run))) {
+      GENERIC_KEY_RE.lastIndex = s + run + 1;
+      m = GENERIC_KEY_RE.exec(text);
+    }
+    if (!m) {
+      GENERIC_KEY_RE.lastIndex = s;
+      m = GENERIC_KEY_RE.exec(text);
+    }
+    if (m) {
+      out.push(m);
+      floor = m.index + m[0].length;
+    }
+  }
+  return out;
+}
 
 function charClasses(value: string): number {
   return (
@@ -110,7 +172,7 @@ function scanGeneric(
   emit: (type: string, start: number, end: number, score: number) => void,
 ): void {
   if (!GENERIC_KEYWORDS.some((k) => hits.has(k))) return;
-  for (const m of text.matchAll(GENERIC_RE)) {
+  for (const m of genericMatches(text)) {
     const key = (m[1] ?? '').toLowerCase();
     let value = m[2] ?? '';
     const span = m.indices?.[2];
@@ -139,20 +201,11 @@ function scanGeneric(
 const ALL_KEYWORDS = [...new Set([...SECRET_PATTERNS.flatMap((p) => p.keywords), ...GENERIC_KEYWORDS])].sort(
   (a, b) => b.length - a.length,
 );
-/** Every keyword in one case-insensitive alternation: one pass finds which patterns can match at all. */
-const KEYWORD_RE = new RegExp(
-  ALL_KEYWORDS.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'),
-  'gi',
-);
-/** A hit on a long keyword also counts for the keywords inside it (`sk_live` contains `sk`). */
-const CONTAINED = new Map(ALL_KEYWORDS.map((k) => [k, ALL_KEYWORDS.filter((o) => k.includes(o))]));
+const KEYWORDS = buildAsciiKeywordSet(ALL_KEYWORDS);
 
+/** Every keyword occurring in `text` (so each provider pattern runs only when one of its keywords is present). */
 function keywordsIn(text: string): Set<string> {
-  const hits = new Set<string>();
-  KEYWORD_RE.lastIndex = 0;
-  for (const m of text.matchAll(KEYWORD_RE))
-    for (const k of CONTAINED.get(m[0].toLowerCase()) ?? []) hits.add(k);
-  return hits;
+  return KEYWORDS.find(text);
 }
 
 interface Options {

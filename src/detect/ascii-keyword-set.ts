@@ -1,0 +1,109 @@
+/**
+ * Which of a fixed list of ASCII keywords occur in a text, ignoring ASCII case: one pass over the
+ * text through a dense automaton (a table lookup per code unit, no backtracking, linear on any
+ * input). It replaced a case-insensitive regex alternation of the secrets keywords, which cost about
+ * 10 ms per MB of mixed text (a quarter of PII+secrets scanning); this pass costs about 2.
+ * Non-ASCII code units never match an ASCII keyword, as under a non-Unicode `/i` regex.
+ */
+
+import { DetectError } from './errors.js';
+
+const ALPHABET = 128;
+
+/** A compiled keyword list. */
+export interface AsciiKeywordSet {
+  /** The keywords (as given, lower-cased) that occur anywhere in `text`, overlaps included. */
+  find(text: string): Set<string>;
+  /** Start offsets of every occurrence of any keyword in `text`, ascending, without duplicates. */
+  starts(text: string): number[];
+}
+
+/** Builds the automaton; keywords must be non-empty ASCII and are matched case-insensitively. */
+export function buildAsciiKeywordSet(keywords: readonly string[]): AsciiKeywordSet {
+  const words = [...new Set(keywords.map((k) => k.toLowerCase()))];
+  for (const w of words)
+    if (w.length === 0 || !/^[\x20-\x7e]+$/.test(w))
+      throw new DetectError('detect/bad-config', `keyword "${w}" is not printable ASCII`);
+  // Trie first, then the full transition table by breadth-first failure links.
+  const trie: number[][] = [new Array<number>(ALPHABET).fill(-1)];
+  const outs: number[][] = [[]];
+  words.forEach((w, index) => {
+    let state = 0;
+    for (let i = 0; i < w.length; i++) {
+      const c = w.charCodeAt(i);
+      const row = trie[state] as number[];
+      let next = row[c] ?? -1;
+      if (next === -1) {
+        next = trie.length;
+        trie.push(new Array<number>(ALPHABET).fill(-1));
+        outs.push([]);
+        row[c] = next;
+      }
+      state = next;
+    }
+    (outs[state] as number[]).push(index);
+  });
+  const states = trie.length;
+  const delta = new Int32Array(states * ALPHABET);
+  const fail = new Int32Array(states);
+  const queue: number[] = [];
+  const root = trie[0] as number[];
+  for (let c = 0; c < ALPHABET; c++) {
+    const s = root[c] ?? -1;
+    if (s === -1) delta[c] = 0;
+    else {
+      delta[c] = s;
+      fail[s] = 0;
+      queue.push(s);
+    }
+  }
+  for (let qi = 0; qi < queue.length; qi++) {
+    const r = queue[qi] as number;
+    const row = trie[r] as number[];
+    const f = fail[r] as number;
+    outs[r] = [...(outs[r] as number[]), ...(outs[f] as number[])];
+    for (let c = 0; c < ALPHABET; c++) {
+      const s = row[c] ?? -1;
+      const viaFail = delta[f * ALPHABET + c] as number;
+      if (s === -1) delta[r * ALPHABET + c] = viaFail;
+      else {
+        delta[r * ALPHABET + c] = s;
+        fail[s] = viaFail;
+        queue.push(s);
+      }
+    }
+  }
+  // Upper-case ASCII letters move like their lower-case forms.
+  for (let s = 0; s < states; s++)
+    for (let c = 65; c <= 90; c++) delta[s * ALPHABET + c] = delta[s * ALPHABET + c + 32] as number;
+  const accepting = new Uint8Array(states);
+  for (let s = 0; s < states; s++) if ((outs[s] as number[]).length > 0) accepting[s] = 1;
+  return {
+    find(text: string): Set<string> {
+      const seen = new Uint8Array(states);
+      const found = new Set<string>();
+      let state = 0;
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        state = c < ALPHABET ? (delta[state * ALPHABET + c] as number) : 0;
+        if (accepting[state] === 1 && seen[state] === 0) {
+          seen[state] = 1;
+          for (const w of outs[state] as number[]) found.add(words[w] as string);
+        }
+      }
+      return found;
+    },
+    starts(text: string): number[] {
+      const at: number[] = [];
+      let state = 0;
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        state = c < ALPHABET ? (delta[state * ALPHABET + c] as number) : 0;
+        if (accepting[state] === 1)
+          for (const w of outs[state] as number[]) at.push(i + 1 - (words[w] as string).length);
+      }
+      at.sort((a, b) => a - b);
+      return at.filter((x, k) => k === 0 || at[k - 1] !== x);
+    },
+  };
+}
