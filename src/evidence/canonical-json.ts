@@ -13,11 +13,21 @@ export function sortedCopy(value: unknown): unknown {
   }
   if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : sortedCopy(v)));
   const obj = value as Record<string, unknown>;
-  // A null prototype so a hostile `__proto__` key stays an ordinary member.
-  const out: Record<string, unknown> = Object.create(null);
+  // An ordinary object, not `Object.create(null)`: null-prototype objects live in V8's slow
+  // dictionary mode and serialised ~2x slower. A hostile `__proto__` key is defined as an own
+  // member so it cannot replace the prototype.
+  const out: Record<string, unknown> = {};
   for (const key of Object.keys(obj).sort()) {
     const item = obj[key];
-    if (item !== undefined) out[key] = sortedCopy(item);
+    if (item === undefined) continue;
+    if (key === '__proto__')
+      Object.defineProperty(out, key, {
+        value: sortedCopy(item),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[key] = sortedCopy(item);
   }
   return out;
 }
