@@ -122,7 +122,7 @@ const isJoiner = (c: number): boolean => c === 95 || c === 46 || c === 45; // _ 
  * either at a key word (not glued to a letter or digit) or at the alphanumeric run of 1–20 before
  * `[_.-]` and a key word; at one start the prefixed reading is tried first, as the greedy `?` does.
  */
-function genericMatches(text: string): RegExpExecArray[] {
+export function genericMatches(text: string): RegExpExecArray[] {
   const starts = new Set<number>();
   for (const q of GENERIC_STARTS.starts(text)) {
     if (q === 0 || !isAlnum(text.charCodeAt(q - 1))) starts.add(q);
