@@ -188,7 +188,7 @@ function scanIban(text: string, emit: Emit): void {
 
 /**
  * An address below is only reported with `::` or at least seven colons, so a text with neither is
- * skipped: the IPv6 regex is tried at every hex-letter word start and cost ~4 ms per MB of prose.
+ * skipped: the IPv6 regex is tried at every hex-letter word start (IP scanning cost ~3.5 ms per MB).
  */
 function ipv6Possible(text: string): boolean {
   if (text.includes('::')) return true;
