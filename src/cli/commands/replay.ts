@@ -1,17 +1,15 @@
 /** `rampart replay`: recorded requests through a candidate policy, compared with a baseline or the recorded decisions. */
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { formatDiagnostic as formatPolicyDiagnostic, isPolicyError } from '../../policy/errors.js';
 import { loadPolicyUnderTestFrom } from '../../testing/engine-adapter.js';
-import { formatDiagnostic, isTestingError } from '../../testing/errors.js';
 import {
   formatReplayReport,
   MAX_REPLAY_BYTES,
   parseReplayRequests,
   replayRequests,
 } from '../../testing/replay.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, reportFatal, UsageError } from '../exit.js';
-import type { CommandIo } from './test.js';
+import { type CommandIo, exitCodeForError } from '../command-errors.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit.js';
 
 /** Options of `rampart replay`. */
 export interface ReplayCommandOptions {
@@ -51,18 +49,7 @@ export async function runReplayCommand(
     io.out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReplayReport(report));
     return opts.failOnChange && report.changed > 0 ? EXIT_FAILURE : EXIT_OK;
   } catch (error) {
-    if (isTestingError(error) || isPolicyError(error)) {
-      const lines = isTestingError(error)
-        ? error.diagnostics.map(formatDiagnostic)
-        : error.diagnostics.map(formatPolicyDiagnostic);
-      io.err(`${lines.join('\n')}\n`);
-      return EXIT_FAILURE;
-    }
-    if (error instanceof UsageError) {
-      io.err(`rampart: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    return reportFatal(error);
+    return exitCodeForError(error, io);
   }
 }
 

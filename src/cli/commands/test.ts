@@ -4,16 +4,15 @@ import { stat, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { compileWithDefaults } from '../../bundle/load-policy.js';
 import { readPolicyDir } from '../../bundle/policy-dir.js';
-import { formatDiagnostic as formatPolicyDiagnostic, isPolicyError } from '../../policy/errors.js';
 import { policyUnderTest } from '../../testing/engine-adapter.js';
-import { formatDiagnostic, isTestingError } from '../../testing/errors.js';
 import { formatJsonReport } from '../../testing/reporters/json-reporter.js';
 import { formatJunitReport } from '../../testing/reporters/junit-reporter.js';
 import { formatTextReport } from '../../testing/reporters/text-reporter.js';
 import { runTests } from '../../testing/run-tests.js';
 import { runSimulation } from '../../testing/simulation-runner.js';
 import { loadTestProject } from '../../testing/test-project.js';
-import { EXIT_FAILURE, EXIT_OK, reportFatal, UsageError } from '../exit.js';
+import { type CommandIo, exitCodeForError } from '../command-errors.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit.js';
 
 /** Options of `rampart test`. */
 export interface TestCommandOptions {
@@ -26,10 +25,7 @@ export interface TestCommandOptions {
 }
 
 /** Where the command writes; tests pass buffers. */
-export interface CommandIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+export type { CommandIo } from '../command-errors.js';
 
 const processIo: CommandIo = {
   out: (t) => process.stdout.write(t),
@@ -65,18 +61,7 @@ export async function runTestCommand(
     if (opts.junit) await writeFile(opts.junit, formatJunitReport(report));
     return report.passed ? EXIT_OK : EXIT_FAILURE;
   } catch (error) {
-    if (isTestingError(error) || isPolicyError(error)) {
-      const lines = isTestingError(error)
-        ? error.diagnostics.map(formatDiagnostic)
-        : error.diagnostics.map(formatPolicyDiagnostic);
-      io.err(`${lines.join('\n')}\n`);
-      return EXIT_FAILURE;
-    }
-    if (error instanceof UsageError) {
-      io.err(`rampart: ${error.message}\n`);
-      return 2;
-    }
-    return reportFatal(error);
+    return exitCodeForError(error, io);
   }
 }
 
