@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CompiledPolicy } from '../engine/index.js';
-import { createDecisionId, decide } from '../engine/index.js';
+import { createDecisionId, type DecideOptions, decide } from '../engine/index.js';
 import type { DecisionRecordInput, EvidenceSink } from '../evidence/sink.js';
 import type { DetectorConfig, DetectorRegistry } from '../policy/detector-contract.js';
 import type { PolicySource } from '../policy/index.js';
@@ -280,16 +280,6 @@ export function createGuard(opts: GuardOptions = {}): Guard {
     return redactFindings(text, all, undefined, 'mask').text;
   };
 
-  const staticDeps = {
-    ...(opts.approvals ? { approvals: opts.approvals } : {}),
-    ...(opts.stepUp ? { stepUp: opts.stepUp } : {}),
-    ...(opts.authLevels ? { authLevels: opts.authLevels } : {}),
-    ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
-    ...(opts.notify ? { notify: opts.notify } : {}),
-    limits,
-    scrub,
-  };
-
   const record = async (
     decision: Decision,
     interaction: string,
@@ -361,13 +351,13 @@ export function createGuard(opts: GuardOptions = {}): Guard {
         text === undefined || (active.built.length === 0 && asyncNames.size === 0)
           ? NO_SCAN
           : await scanText(text, active.built, asyncDetectors, active.configs, budgetMs);
-      let d = decide(active.compiled, point, request, {
-        findings: scan.findings,
-        decisionId,
-        // Parsing a time string per decision is costly; pass the guard's clock only when a rule reads `now`.
-        ...(opts.clock && active.compiled.internal?.usesNow && !context.time ? { now: new Date(now) } : {}),
-        ...(scan.unavailable.length > 0 ? { unavailableDetectors: scan.unavailable.map((u) => u.name) } : {}),
-      });
+      // Options built by assignment, not conditional spreads: this runs on every decision.
+      const decideOptions: DecideOptions = { findings: scan.findings, decisionId };
+      // Parsing a time string per decision is costly; pass the guard's clock only when a rule reads `now`.
+      if (opts.clock && active.compiled.internal?.usesNow && !context.time) decideOptions.now = new Date(now);
+      if (scan.unavailable.length > 0)
+        decideOptions.unavailableDetectors = scan.unavailable.map((u) => u.name);
+      let d = decide(active.compiled, point, request, decideOptions);
       let failure: string | undefined;
       const closed =
         scan.unavailable.length === 0 ? scan.unavailable : scan.unavailable.filter((u) => u.failClosed);
@@ -398,7 +388,13 @@ export function createGuard(opts: GuardOptions = {}): Guard {
         d.effect === 'deny' || d.obligations.length === 0
           ? { decision: d }
           : await fulfilObligations(d, point, request, text, scan.findings, {
-              ...staticDeps,
+              approvals: opts.approvals,
+              stepUp: opts.stepUp,
+              authLevels: opts.authLevels,
+              sandbox: opts.sandbox,
+              notify: opts.notify,
+              limits,
+              scrub,
               guardrails: active.guardrails,
               now,
               provisional: copts?.provisional === true,
