@@ -179,16 +179,7 @@ export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
       return this.reject(error, meta);
     }
     this.staged = { policy: next, stage };
-    await this.record(
-      {
-        action: stage.mode,
-        name: next.name,
-        version: next.version,
-        digest: next.digest,
-        source: meta.source,
-      },
-      meta,
-    );
+    await this.recordPolicy(stage.mode, next, meta);
     return { status: 'activated', active: this.active };
   }
 
@@ -197,16 +188,7 @@ export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
     const staged = this.staged;
     if (!staged) return;
     this.staged = undefined;
-    await this.record(
-      {
-        action: 'withdraw',
-        name: staged.policy.name,
-        version: staged.policy.version,
-        digest: staged.policy.digest,
-        source: meta.source,
-      },
-      meta,
-    );
+    await this.recordPolicy('withdraw', staged.policy, meta);
   }
 
   private async reject(error: unknown, meta: OfferMeta): Promise<OfferResult> {
@@ -249,6 +231,18 @@ export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
     });
   }
 
+  /** Records an action on one policy (activate, rollback, stage, withdraw) in the history. */
+  private recordPolicy(
+    action: ActivationEntry['action'],
+    policy: Pick<ActivePolicy, 'name' | 'version' | 'digest'>,
+    meta: OfferMeta,
+  ): Promise<void> {
+    return this.record(
+      { action, name: policy.name, version: policy.version, digest: policy.digest, source: meta.source },
+      meta,
+    );
+  }
+
   private swap(next: ActivePolicy): void {
     const previous = this.active;
     this.active = next;
@@ -259,16 +253,7 @@ export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
   async activateSafeBaseline(meta: OfferMeta): Promise<OfferResult> {
     const next = this.safeBaseline();
     this.swap(next);
-    await this.record(
-      {
-        action: meta.action ?? 'rollback',
-        name: next.name,
-        version: next.version,
-        digest: next.digest,
-        source: meta.source,
-      },
-      meta,
-    );
+    await this.recordPolicy(meta.action ?? 'rollback', next, meta);
     return { status: 'activated', active: next };
   }
 
@@ -304,16 +289,7 @@ export class PolicyRuntime extends EventEmitter<PolicyRuntimeEvents> {
     this.swap(next);
     // Promoting the staged candidate ends its shadow or rollout.
     if (this.staged?.policy.digest === next.digest) this.staged = undefined;
-    await this.record(
-      {
-        action: meta.action ?? 'activate',
-        name: next.name,
-        version: next.version,
-        digest: next.digest,
-        source: meta.source,
-      },
-      meta,
-    );
+    await this.recordPolicy(meta.action ?? 'activate', next, meta);
     return { status: 'activated', active: next };
   }
 }
