@@ -4,12 +4,9 @@
  * when that directory exists, otherwise memory, so a quick start never writes files unasked).
  */
 import { existsSync } from 'node:fs';
-import RE2 from 're2';
 import { defaultDetectors } from '../bundle/default-detectors.js';
 import { compileWithDefaults } from '../bundle/load-policy.js';
 import { readPolicyDir } from '../bundle/policy-dir.js';
-import type { RegexCompiler } from '../detect/index.js';
-import { createDetectorRegistry } from '../detect/index.js';
 import type { CompiledPolicy } from '../engine/index.js';
 import { MemorySink, openDefaultSink } from '../evidence/index.js';
 import type { EvidenceSink } from '../evidence/sink.js';
@@ -24,19 +21,10 @@ export interface GuardDefaults {
   defaultSink: () => Promise<EvidenceSink>;
 }
 
-// RE2 keeps user-supplied `custom` detector patterns linear-time.
-const re2Compiler: RegexCompiler = (source, flags) =>
-  new RE2(source, flags) as unknown as ReturnType<RegexCompiler>;
-let registry: DetectorRegistry | undefined;
-function builtinRegistry(): DetectorRegistry {
-  registry ??= createDetectorRegistry({ compileRegex: re2Compiler });
-  return registry;
-}
-
 /** Returns the defaults. */
 export function loadDefaults(): GuardDefaults {
   return {
-    builtinDetectors: defaultDetectors() ?? builtinRegistry(),
+    builtinDetectors: defaultDetectors(),
     readPolicyDir: (dir) => readPolicyDir(dir),
     compile: (source, detectors) => compileWithDefaults(source, detectors ? { detectors } : {}),
     defaultSink: async () => (existsSync('.rampart') ? await openDefaultSink('.rampart') : new MemorySink()),
