@@ -80,6 +80,8 @@ function cerbosBinary(): string {
 /** A running Cerbos server holding one resource policy per policy size. */
 export interface CerbosServer {
   client: HTTP;
+  /** Base URL of its HTTP API (the server benchmark drives it with its own load generator). */
+  url: string;
   close(): void;
 }
 
@@ -144,7 +146,7 @@ export async function startCerbos(policies: { kind: string; rules: BenchRule[] }
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { client, close };
+  return { client, url: `http://127.0.0.1:${httpPort}`, close };
 }
 
 /** An engine view of the server for the resource kind holding one policy size. */
