@@ -39,7 +39,7 @@ export interface ServeConfig {
   policyDir: string;
   port: number;
   host: string;
-  evidence: { kind: (typeof EVIDENCE_KINDS)[number]; path?: string; url?: string };
+  evidence: { kind: (typeof EVIDENCE_KINDS)[number]; path?: string; url?: string; schema?: string };
   auth: AuthConfig;
   limits: ServerLimits;
   /** Activation state directory (written by `rampart activate`): serve its verified bundle instead of `policyDir`. */
@@ -145,6 +145,10 @@ export function resolveServeConfig(
   const url =
     env.RAMPART_DATABASE_URL ?? (typeof fileEvidence.url === 'string' ? fileEvidence.url : undefined);
   if (url) evidence.url = url;
+  const schema =
+    env.RAMPART_DATABASE_SCHEMA ??
+    (typeof fileEvidence.schema === 'string' ? fileEvidence.schema : undefined);
+  if (schema) evidence.schema = schema;
   if (evidence.kind === 'postgres' && !evidence.url)
     throw bad('postgres evidence needs RAMPART_DATABASE_URL or evidence.url');
   if (evidence.kind === 'sqlite' && !evidence.path) evidence.path = join('.rampart', 'evidence.db');

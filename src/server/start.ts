@@ -33,7 +33,13 @@ function openEvidence(config: ServeConfig['evidence']): { sink: EvidenceSink; la
     case 'memory':
       return { sink: new MemorySink(), label: 'memory (records are lost on exit)' };
     case 'postgres':
-      return { sink: new PostgresSink({ connection: config.url as string }), label: 'postgres' };
+      return {
+        sink: new PostgresSink({
+          connection: config.url as string,
+          ...(config.schema ? { schema: config.schema } : {}),
+        }),
+        label: `postgres${config.schema ? ` schema ${config.schema}` : ''}`,
+      };
     case 'jsonl': {
       const path = config.path as string;
       mkdirSync(dirname(path), { recursive: true });

@@ -75,7 +75,7 @@ export function registerServe(program: Command): void {
     .addHelpText(
       'after',
       '\nEnvironment: RAMPART_PORT, RAMPART_HOST, RAMPART_POLICY, RAMPART_EVIDENCE, RAMPART_EVIDENCE_PATH,\n' +
-        'RAMPART_DATABASE_URL (postgres), RAMPART_API_KEYS_FILE, RAMPART_JWT_SECRET, RAMPART_JWT_PUBLIC_KEY,\n' +
+        'RAMPART_DATABASE_URL and RAMPART_DATABASE_SCHEMA (postgres), RAMPART_API_KEYS_FILE, RAMPART_JWT_SECRET, RAMPART_JWT_PUBLIC_KEY,\n' +
         'RAMPART_JWT_ISSUER, RAMPART_JWT_AUDIENCE. Flags win over environment, environment over the config file.\n' +
         'API keys are configured by their sha256 only: {"apiKeys":[{"id","sha256":"sha256:<hex>","scopes":["decide"]}]}.\n' +
         'Exit codes: 0 stopped by SIGINT/SIGTERM; 1 the policy does not load; 2 bad settings or port in use.\n' +
