@@ -8,6 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import type { PolicySelection } from '../bundle/policy-runtime.js';
+import { evaluateShadow, type ShadowDivergence } from '../bundle/shadow.js';
 import { builtinDetectors } from '../detect/index.js';
 import { type CompiledPolicy, decide } from '../engine/index.js';
 import type { DecisionRecordInput, EvidenceSink } from '../evidence/sink.js';
@@ -18,7 +20,7 @@ import {
   SAFE_BASELINE_POLICY,
   safeBaselineDecision,
 } from '../guard/index.js';
-import type { Decision, DecisionRequest, Point, PolicyRef } from '../policy/types.js';
+import type { Decision, DecisionRequest, ExceptionGrant, Point, PolicyRef } from '../policy/types.js';
 import type { KillSwitch, KillSwitchStore } from './kill-switches.js';
 
 /** The rule id of decisions denied by a kill switch. */
@@ -44,6 +46,47 @@ function killedDecision(point: Point, decisionId: string, sw: KillSwitch, policy
   };
 }
 
+/**
+ * Optional extensions of deciding, set by the server: cohort selection for rollouts, narrowing by
+ * the spike guard, and an observer (spike windows, rollout watchdog). Each must be cheap: they run
+ * on every decision.
+ */
+export interface DecisionHooks {
+  /** Picks the enforcing policy and the cohort for a request (cohort rollouts); undefined: the active policy. */
+  select?(request: DecisionRequest): { policy: CompiledPolicy; cohort: string } | undefined;
+  /** May tighten a decision before it is recorded (never loosen it). */
+  narrow?(
+    point: Point,
+    request: DecisionRequest,
+    decision: Decision,
+    policy: CompiledPolicy | undefined,
+  ): Decision;
+  /** Sees every decision once recorded (or failed closed), with its decide + record latency. */
+  observe?(
+    point: Point,
+    request: DecisionRequest,
+    decision: ServerDecision,
+    latencyUs: number,
+    cohort: string | undefined,
+  ): void;
+}
+
+/** Where staged shadow or rollout candidates come from (the `PolicyRuntime` of a state directory). */
+export interface StagingSource {
+  /** The staged candidate, if any; read once per decision, so it must be a plain field read. */
+  candidate(): unknown;
+  /** The enforcing policy (by cohort) and the shadow policy for one request. */
+  select(request: DecisionRequest): PolicySelection;
+}
+
+/** A decision made with a staged candidate in play. */
+interface StagedDecision {
+  decision: Decision;
+  cohort: string;
+  shadow: ShadowDivergence | undefined;
+  failure: string | undefined;
+}
+
 /** A decision as the server returns it. */
 export interface ServerDecision extends Decision {
   /** Interaction id (from `context.interaction`, or a fresh one). */
@@ -56,6 +99,7 @@ export interface ServerDecision extends Decision {
 export class Decider {
   private policy: CompiledPolicy | undefined;
   private baselineCause: string;
+  private hooks: DecisionHooks | undefined;
 
   constructor(
     private readonly sink: EvidenceSink,
@@ -72,10 +116,69 @@ export class Decider {
     return this.policy;
   }
 
+  /** Staged candidates; `undefined` (the default) keeps the decide path exactly as without them. */
+  private staging: StagingSource | undefined;
+  /** Exception grants in force, or `undefined` when none (then `decide` gets no exceptions at all). */
+  private exceptions: readonly ExceptionGrant[] | undefined;
+  /** Earliest expiry among `exceptions` (ms): past it, expired grants are dropped from the list. */
+  private exceptionsUntil = Number.POSITIVE_INFINITY;
+
+  /** Decides with the source's selection whenever it has a staged candidate. */
+  setStaging(source: StagingSource | undefined): void {
+    this.staging = source;
+  }
+
+  /** Sets the verified exception grants applied to every decision. */
+  setExceptions(grants: readonly ExceptionGrant[] | undefined): void {
+    const now = Date.now();
+    const live = grants?.filter((g) => Date.parse(g.expires) > now);
+    this.exceptions = live && live.length > 0 ? live : undefined;
+    this.exceptionsUntil = Math.min(Number.POSITIVE_INFINITY, ...(live ?? []).map((g) => Date.parse(g.expires)));
+  }
+
+  private decideWith(policy: CompiledPolicy, point: Point, req: DecisionRequest, decisionId: string): Decision {
+    if (this.exceptions === undefined) return decide(policy, point, req, { decisionId });
+    if (Date.now() >= this.exceptionsUntil) this.setExceptions(this.exceptions);
+    return decide(policy, point, req, { decisionId, exceptions: this.exceptions });
+  }
+
+  /** The rollout cohort's policy enforces; a shadow candidate decides beside it and any divergence is kept. */
+  private decideStaged(
+    point: Point,
+    req: DecisionRequest,
+    decisionId: string,
+    policy: CompiledPolicy | undefined,
+  ): StagedDecision {
+    const sel = (this.staging as StagingSource).select(req);
+    const enforcing = sel.cohort === 'stable' ? policy : sel.policy.compiled;
+    let decision: Decision;
+    let failure: string | undefined;
+    if (enforcing) decision = this.decideWith(enforcing, point, req, decisionId);
+    else {
+      decision = safeBaselineDecision(point, req, decisionId, builtinDetectors, this.baselineCause);
+      failure = 'guard/policy-unavailable';
+    }
+    const shadow = sel.shadow
+      ? evaluateShadow(
+          decision,
+          sel.shadow.compiled,
+          point,
+          req,
+          this.exceptions ? { exceptions: this.exceptions } : {},
+        )
+      : undefined;
+    return { decision, cohort: sel.cohort, shadow, failure };
+  }
+
   /** Swaps the policy in one assignment, so a decision sees one whole policy. */
   setPolicy(policy: CompiledPolicy | undefined, cause = 'no policy loaded'): void {
     this.policy = policy;
     this.baselineCause = cause;
+  }
+
+  /** Installs the extensions (replacing earlier ones). */
+  setHooks(hooks: DecisionHooks | undefined): void {
+    this.hooks = hooks;
   }
 
   private killSwitchFor(point: Point, req: DecisionRequest): KillSwitch | undefined {
@@ -97,7 +200,17 @@ export class Decider {
         ? { ...request, context: { ...request.context, interaction } }
         : request;
     const decisionId = `d-${randomUUID()}`;
-    const policy = this.policy;
+    const hooks = this.hooks;
+    let policy = this.policy;
+    let cohort: string | undefined;
+    if (hooks?.select !== undefined && policy !== undefined) {
+      const picked = hooks.select(req);
+      if (picked !== undefined) {
+        policy = picked.policy;
+        cohort = picked.cohort;
+      }
+    }
+    let staged: StagedDecision | undefined;
     let failure: string | undefined;
     let decision: Decision;
     const killed = this.kills && this.killSwitchFor(point, req);
@@ -106,12 +219,17 @@ export class Decider {
         ? { name: policy.name, version: policy.version, digest: policy.digest }
         : SAFE_BASELINE_POLICY;
       decision = killedDecision(point, decisionId, killed, ref);
+    } else if (this.staging?.candidate() !== undefined) {
+      staged = this.decideStaged(point, req, decisionId, policy);
+      decision = staged.decision;
+      failure = staged.failure;
     } else if (policy) {
-      decision = decide(policy, point, req, { decisionId });
+      decision = this.decideWith(policy, point, req, decisionId);
     } else {
       decision = safeBaselineDecision(point, req, decisionId, builtinDetectors, this.baselineCause);
       failure = 'guard/policy-unavailable';
     }
+    if (hooks?.narrow !== undefined && !killed) decision = hooks.narrow(point, req, decision, policy);
     // Built by assignment rather than spreads: this runs on every decision.
     const rec: DecisionRecordInput = {
       decision,
@@ -121,8 +239,13 @@ export class Decider {
     };
     if (req.principal.tenant) rec.tenant = req.principal.tenant;
     if (req.context?.route) rec.route = req.context.route;
-    if (req.context?.cohort) rec.cohort = req.context.cohort;
+    if (cohort !== undefined) rec.cohort = cohort;
+    else if (req.context?.cohort) rec.cohort = req.context.cohort;
     if (failure) rec.failure = failure;
+    if (staged !== undefined) {
+      rec.cohort = staged.cohort;
+      if (staged.shadow) rec.shadow = staged.shadow;
+    }
     try {
       await this.sink.write(rec);
     } catch {
@@ -138,6 +261,8 @@ export class Decider {
     // A copy: the sink may still hold `decision` in its queue.
     const out: ServerDecision = { ...decision, interaction };
     if (failure) out.failure = failure;
+    if (hooks?.observe !== undefined)
+      hooks.observe(point, req, out, Math.round((performance.now() - t0) * 1000), cohort);
     return out;
   }
 }
