@@ -82,6 +82,8 @@ export interface CerbosServer {
   client: HTTP;
   /** Base URL of its HTTP API (the server benchmark drives it with its own load generator). */
   url: string;
+  /** Its process id (the server benchmark reads its CPU time). */
+  pid: number;
   close(): void;
 }
 
@@ -146,7 +148,7 @@ export async function startCerbos(policies: { kind: string; rules: BenchRule[] }
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { client, url: `http://127.0.0.1:${httpPort}`, close };
+  return { client, url: `http://127.0.0.1:${httpPort}`, pid: child.pid as number, close };
 }
 
 /** An engine view of the server for the resource kind holding one policy size. */
