@@ -47,13 +47,11 @@ function killedDecision(point: Point, decisionId: string, sw: KillSwitch, policy
 }
 
 /**
- * Optional extensions of deciding, set by the server: cohort selection for rollouts, narrowing by
- * the spike guard, and an observer (spike windows, rollout watchdog). Each must be cheap: they run
- * on every decision.
+ * Optional extensions of deciding, set by the server: narrowing by the spike guard, and an observer
+ * (spike windows, rollout watchdog; it gets the staged cohort when a rollout is on). Each must be
+ * cheap: they run on every decision.
  */
 export interface DecisionHooks {
-  /** Picks the enforcing policy and the cohort for a request (cohort rollouts); undefined: the active policy. */
-  select?(request: DecisionRequest): { policy: CompiledPolicy; cohort: string } | undefined;
   /** May tighten a decision before it is recorded (never loosen it). */
   narrow?(
     point: Point,
@@ -133,10 +131,18 @@ export class Decider {
     const now = Date.now();
     const live = grants?.filter((g) => Date.parse(g.expires) > now);
     this.exceptions = live && live.length > 0 ? live : undefined;
-    this.exceptionsUntil = Math.min(Number.POSITIVE_INFINITY, ...(live ?? []).map((g) => Date.parse(g.expires)));
+    this.exceptionsUntil = Math.min(
+      Number.POSITIVE_INFINITY,
+      ...(live ?? []).map((g) => Date.parse(g.expires)),
+    );
   }
 
-  private decideWith(policy: CompiledPolicy, point: Point, req: DecisionRequest, decisionId: string): Decision {
+  private decideWith(
+    policy: CompiledPolicy,
+    point: Point,
+    req: DecisionRequest,
+    decisionId: string,
+  ): Decision {
     if (this.exceptions === undefined) return decide(policy, point, req, { decisionId });
     if (Date.now() >= this.exceptionsUntil) this.setExceptions(this.exceptions);
     return decide(policy, point, req, { decisionId, exceptions: this.exceptions });
@@ -201,15 +207,7 @@ export class Decider {
         : request;
     const decisionId = `d-${randomUUID()}`;
     const hooks = this.hooks;
-    let policy = this.policy;
-    let cohort: string | undefined;
-    if (hooks?.select !== undefined && policy !== undefined) {
-      const picked = hooks.select(req);
-      if (picked !== undefined) {
-        policy = picked.policy;
-        cohort = picked.cohort;
-      }
-    }
+    const policy = this.policy;
     let staged: StagedDecision | undefined;
     let failure: string | undefined;
     let decision: Decision;
@@ -239,8 +237,7 @@ export class Decider {
     };
     if (req.principal.tenant) rec.tenant = req.principal.tenant;
     if (req.context?.route) rec.route = req.context.route;
-    if (cohort !== undefined) rec.cohort = cohort;
-    else if (req.context?.cohort) rec.cohort = req.context.cohort;
+    if (req.context?.cohort) rec.cohort = req.context.cohort;
     if (failure) rec.failure = failure;
     if (staged !== undefined) {
       rec.cohort = staged.cohort;
@@ -262,7 +259,7 @@ export class Decider {
     const out: ServerDecision = { ...decision, interaction };
     if (failure) out.failure = failure;
     if (hooks?.observe !== undefined)
-      hooks.observe(point, req, out, Math.round((performance.now() - t0) * 1000), cohort);
+      hooks.observe(point, req, out, Math.round((performance.now() - t0) * 1000), staged?.cohort);
     return out;
   }
 }
