@@ -2,6 +2,8 @@
  * The server ring's error: every refusal carries an HTTP status and a stable code, so callers can
  * branch on `error.code` and the body never contains a stack trace.
  */
+import type { BundleErrorCode } from '../bundle/errors.js';
+import type { EvidenceErrorCode } from '../evidence/errors.js';
 
 /** Stable error codes of the decision server. */
 export type ServerErrorCode =
@@ -19,7 +21,14 @@ export type ServerErrorCode =
   | 'server/bad-http'
   | 'server/unavailable'
   | 'server/internal'
-  | 'server/config';
+  | 'server/config'
+  | 'server/not-configured'
+  // Admin refusals from lower rings keep that ring's stable code (`bundle/unsigned`, …).
+  | BundleErrorCode
+  | EvidenceErrorCode
+  | 'exception/expired'
+  | 'exception/not-found'
+  | 'policy/invalid';
 
 /** A refusal with an HTTP status; rendered as `{error:{code,message}}`. */
 export class ServerError extends Error {

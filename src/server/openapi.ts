@@ -15,6 +15,104 @@ const COMMON_ERRORS = {
   '422': errorResponse('The body does not have the expected shape (`server/invalid-request`).'),
 };
 const security = [{ bearer: [] }, {}];
+const adminSecurity = [{ bearer: [] }];
+const ADMIN_ERRORS = {
+  '401': errorResponse('Missing or invalid credentials (`server/unauthorized`).'),
+  '409': errorResponse(
+    'The server has no state directory and trusted governance (`server/not-configured`); bundle and exception routes need `--state` and `--governance`.',
+  ),
+  '503': errorResponse(
+    'The admin audit log is unavailable (`server/unavailable`): no action is taken unaudited.',
+  ),
+};
+/** A state-changing admin route: JSON body, audited, refusals keep the lower ring's code. */
+const adminPost = (
+  operationId: string,
+  scope: string,
+  summary: string,
+  body: unknown,
+  ok: unknown,
+  refusals: Record<string, ReturnType<typeof errorResponse>> = {},
+) => ({
+  post: {
+    operationId,
+    summary: `${summary} Needs \`${scope}\`; audited in the admin evidence stream.`,
+    security: adminSecurity,
+    requestBody: { required: true, content: json(body) },
+    responses: {
+      '200': { description: 'Done.', content: json(ok) },
+      ...COMMON_ERRORS,
+      '403': errorResponse(
+        `The caller lacks \`${scope}\` (\`server/forbidden\`); recorded as a refused action.`,
+      ),
+      ...ADMIN_ERRORS,
+      ...refusals,
+    },
+  },
+});
+const adminGet = (
+  operationId: string,
+  summary: string,
+  ok: unknown,
+  parameters: { name: string; schema: unknown; description: string }[] = [],
+) => ({
+  get: {
+    operationId,
+    summary: `${summary} Needs \`admin:read\`.`,
+    security: adminSecurity,
+    ...(parameters.length > 0
+      ? { parameters: parameters.map((p) => ({ in: 'query', required: false, ...p })) }
+      : {}),
+    responses: {
+      '200': { description: 'The answer.', content: json(ok) },
+      '403': errorResponse('Needs `admin:read` (`server/forbidden`).'),
+      '422': errorResponse('A bad query parameter (`server/invalid-request`).'),
+      ...ADMIN_ERRORS,
+    },
+  },
+});
+const BUNDLE_REFUSALS = {
+  '404': errorResponse('No uploaded bundle with that digest or version (`bundle/not-found`).'),
+  '422': errorResponse(
+    'Bad shape (`server/invalid-request`), or the bundle was refused with its own code: `bundle/unsigned`, `bundle/under-signed`, `bundle/bad-signature`, `bundle/unknown-key`, `bundle/revoked-key`, `bundle/digest-mismatch`, `bundle/loosening-undeclared`, `bundle/malformed`, `policy/invalid`, `rollout/invalid`.',
+  ),
+};
+const EXCEPTION_REFUSALS = {
+  '404': errorResponse('No grant with that id (`exception/not-found`).'),
+  '422': errorResponse(
+    'Bad shape (`server/invalid-request`), or the grant was refused: `exception/invalid`, `exception/bad-signature`, `exception/not-granter`, `exception/too-long`, `exception/unknown-rule`, `exception/expired`.',
+  ),
+};
+const digestBody = (extra: Record<string, unknown> = {}, required: string[] = []) => ({
+  type: 'object',
+  required: ['digest', 'reason', ...required],
+  additionalProperties: false,
+  properties: {
+    digest: { type: 'string', pattern: '^(sha256:)?[0-9a-f]{64}$' },
+    reason: { type: 'string', minLength: 1, maxLength: 500 },
+    ...extra,
+  },
+});
+const bundleUpload = (operationId: string, scope: string, summary: string, ok: unknown) => ({
+  post: {
+    operationId,
+    summary: `${summary} Needs \`${scope}\`; audited (a refused bundle is recorded with the digest of the submitted bytes).`,
+    security: adminSecurity,
+    requestBody: {
+      required: true,
+      description: 'A serialized bundle (`rampart build` + `rampart sign`), at most 8 MiB by default.',
+      content: json({ type: 'object', description: 'rampart.bundle/v1 document' }),
+    },
+    responses: {
+      '200': { description: 'Verified.', content: json(ok) },
+      ...COMMON_ERRORS,
+      '403': errorResponse(`The caller lacks \`${scope}\` (\`server/forbidden\`).`),
+      '413': errorResponse('Bundle larger than the upload limit (`server/body-too-large`).'),
+      ...ADMIN_ERRORS,
+      ...BUNDLE_REFUSALS,
+    },
+  },
+});
 
 /** The document. */
 export const OPENAPI_DOCUMENT = {
@@ -50,6 +148,123 @@ export const OPENAPI_DOCUMENT = {
         },
       },
       Point: { type: 'string', enum: ['input', 'route', 'tool', 'output', 'persist'] },
+      BundleSummary: {
+        type: 'object',
+        required: ['name', 'version', 'digest', 'approvers', 'required', 'loosening'],
+        properties: {
+          name: { type: 'string' },
+          version: { type: 'string' },
+          digest: { type: 'string' },
+          parent: { type: ['string', 'null'] },
+          approvers: { type: 'array', items: { type: 'string' } },
+          required: { type: 'integer' },
+          loosening: { type: 'array', items: { type: 'string' } },
+        },
+      },
+      PolicyVersion: {
+        type: 'object',
+        required: ['name', 'version', 'digest'],
+        properties: {
+          kind: { type: 'string', enum: ['bundle', 'safe-baseline'] },
+          name: { type: 'string' },
+          version: { type: 'string' },
+          digest: { type: 'string' },
+        },
+      },
+      CandidateStage: {
+        type: 'object',
+        required: ['mode'],
+        properties: {
+          mode: { type: 'string', enum: ['shadow', 'rollout'] },
+          percent: { type: 'number', minimum: 0, maximum: 100 },
+          hashBy: { type: 'string', enum: ['tenant', 'principal'] },
+          cohorts: { type: 'array', items: { type: 'string' } },
+          tenants: { type: 'array', items: { type: 'string' } },
+          principals: { type: 'array', items: { type: 'string' } },
+          salt: { type: 'string' },
+        },
+      },
+      ActivationEntry: {
+        type: 'object',
+        required: ['at', 'action', 'name', 'version', 'digest', 'actor', 'reason'],
+        properties: {
+          at: { type: 'string', format: 'date-time' },
+          action: {
+            type: 'string',
+            enum: ['activate', 'rollback', 'reject', 'fallback', 'shadow', 'rollout', 'withdraw'],
+          },
+          name: { type: 'string' },
+          version: { type: 'string' },
+          digest: { type: 'string' },
+          actor: { type: 'string' },
+          reason: { type: 'string' },
+          source: { type: 'string' },
+          error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+      ExceptionGrant: {
+        type: 'object',
+        required: ['id', 'rules', 'scope', 'expires', 'granter', 'reason'],
+        properties: {
+          id: { type: 'string' },
+          rules: { type: 'array', items: { type: 'string' } },
+          scope: {
+            type: 'object',
+            properties: {
+              principal: { type: 'string' },
+              tenant: { type: 'string' },
+              tool: { type: 'string' },
+              route: { type: 'string' },
+            },
+          },
+          expires: { type: 'string', format: 'date-time' },
+          granter: { type: 'string' },
+          reason: { type: 'string' },
+          grantedAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      SignedExceptionGrant: {
+        type: 'object',
+        required: ['grant', 'risk', 'review', 'keyId', 'signature'],
+        description:
+          'As written by `rampart exceptions grant` (signed by an exception granter of the trusted governance).',
+        properties: {
+          grant: ref('ExceptionGrant'),
+          risk: { type: 'string' },
+          review: { type: 'string', format: 'date-time' },
+          keyId: { type: 'string' },
+          signature: { type: 'string' },
+        },
+      },
+      DecisionRecord: {
+        type: 'object',
+        description:
+          'A chained decision record (docs/evidence.md); admin actions have `point: "admin"` and stream `admin`.',
+        required: ['v', 'id', 'stream', 'seq', 'time', 'point', 'outcome', 'prev', 'hash'],
+        properties: {
+          v: { type: 'integer' },
+          id: { type: 'string' },
+          stream: { type: 'string' },
+          seq: { type: 'integer' },
+          time: { type: 'string', format: 'date-time' },
+          point: { type: 'string' },
+          outcome: { type: 'string' },
+          rules: { type: 'array', items: { type: 'string' } },
+          context: { type: 'object' },
+          cohort: { type: 'string' },
+          shadow: {
+            type: 'object',
+            properties: {
+              digest: { type: 'string' },
+              version: { type: 'string' },
+              outcome: { type: 'string' },
+              rules: { type: 'array', items: { type: 'string' } },
+            },
+          },
+          prev: { type: 'string' },
+          hash: { type: 'string' },
+        },
+      },
       DecisionRequest: {
         type: 'object',
         required: ['principal'],
@@ -272,7 +487,7 @@ export const OPENAPI_DOCUMENT = {
       post: {
         operationId: 'setKillSwitch',
         summary:
-          'Turn a kill switch on (default) or off. A killed tool is denied at the tool point, a killed route at every point, with rule `rampart/kill-switch`.',
+          'Turn a kill switch on (default) or off. A killed tool is denied at the tool point, a killed route at every point, with rule `rampart/kill-switch`. Needs `killswitch`; every flip (and every refused one) is audited in the admin evidence stream.',
         security: [{ bearer: [] }],
         requestBody: {
           required: true,
@@ -312,6 +527,220 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/v1/admin/bundles': adminGet(
+      'listBundles',
+      'The active policy, the staged candidate (shadow or rollout) and every uploaded bundle.',
+      {
+        type: 'object',
+        properties: {
+          active: ref('PolicyVersion'),
+          candidate: {
+            oneOf: [
+              { type: 'null' },
+              {
+                type: 'object',
+                properties: {
+                  name: { type: 'string' },
+                  version: { type: 'string' },
+                  digest: { type: 'string' },
+                  stage: ref('CandidateStage'),
+                },
+              },
+            ],
+          },
+          bundles: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                name: { type: 'string' },
+                version: { type: 'string' },
+                digest: { type: 'string' },
+                createdAt: { type: 'string' },
+                active: { type: 'boolean' },
+              },
+            },
+          },
+        },
+      },
+    ),
+    '/v1/admin/bundles/history': adminGet(
+      'bundleHistory',
+      'The activation history (activate, rollback, shadow, rollout, withdraw, reject), oldest first.',
+      { type: 'object', properties: { entries: { type: 'array', items: ref('ActivationEntry') } } },
+      [
+        {
+          name: 'limit',
+          schema: { type: 'integer', minimum: 1, default: 100 },
+          description: 'Newest N entries.',
+        },
+      ],
+    ),
+    '/v1/admin/bundles/upload': bundleUpload(
+      'uploadBundle',
+      'bundles:activate',
+      'Verify a signed bundle against the trusted governance (k of n approvers, revocation, loosening), compile it and store it for activate, shadow or rollout. Nothing changes what enforces.',
+      { allOf: [ref('BundleSummary'), { type: 'object', properties: { stored: { const: true } } }] },
+    ),
+    '/v1/admin/bundles/verify': bundleUpload(
+      'verifyBundle',
+      'admin:read',
+      'Verify and compile a bundle without storing it.',
+      { allOf: [ref('BundleSummary'), { type: 'object', properties: { valid: { const: true } } }] },
+    ),
+    '/v1/admin/bundles/activate': adminPost(
+      'activateBundle',
+      'bundles:activate',
+      'Activate an uploaded bundle: re-verified, written to the state directory and in force for the next decision.',
+      digestBody(),
+      { type: 'object', properties: { active: ref('PolicyVersion') } },
+      BUNDLE_REFUSALS,
+    ),
+    '/v1/admin/bundles/shadow': adminPost(
+      'shadowBundle',
+      'bundles:activate',
+      'Stage an uploaded bundle as shadow: it decides beside the active policy, never enforces, and each divergence goes on the decision record (`shadow`).',
+      digestBody(),
+      { type: 'object', properties: { candidate: { type: 'object' } } },
+      BUNDLE_REFUSALS,
+    ),
+    '/v1/admin/bundles/rollout': adminPost(
+      'rolloutBundle',
+      'bundles:activate',
+      'Stage an uploaded bundle for a cohort: allowlisted principals and tenants, named cohorts (`context.cohort`), or a stable hash percentage. It enforces for its cohort and shadows for everyone else; records carry `cohort`.',
+      digestBody({
+        percent: { type: 'number', minimum: 0, maximum: 100 },
+        hashBy: { type: 'string', enum: ['tenant', 'principal'] },
+        cohorts: { type: 'array', items: { type: 'string' } },
+        tenants: { type: 'array', items: { type: 'string' } },
+        principals: { type: 'array', items: { type: 'string' } },
+        salt: { type: 'string', maxLength: 200 },
+      }),
+      { type: 'object', properties: { candidate: { type: 'object' } } },
+      BUNDLE_REFUSALS,
+    ),
+    '/v1/admin/bundles/withdraw': adminPost(
+      'withdrawCandidate',
+      'bundles:activate',
+      'End a shadow or rollout without promoting it.',
+      {
+        type: 'object',
+        required: ['reason'],
+        additionalProperties: false,
+        properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
+      },
+      { type: 'object', properties: { withdrawn: { type: 'boolean' } } },
+    ),
+    '/v1/admin/bundles/rollback': adminPost(
+      'rollbackBundle',
+      'bundles:activate',
+      'Re-activate a stored bundle by version or digest (re-verified under the trusted governance), or `safe-baseline`.',
+      {
+        type: 'object',
+        required: ['to', 'reason'],
+        additionalProperties: false,
+        properties: {
+          to: { type: 'string', examples: ['2026.11.25-1', 'safe-baseline'] },
+          reason: { type: 'string', minLength: 1, maxLength: 500 },
+        },
+      },
+      { type: 'object', properties: { active: ref('PolicyVersion') } },
+      BUNDLE_REFUSALS,
+    ),
+    '/v1/admin/exceptions': adminGet(
+      'listExceptions',
+      'Exception grants in force (expired ones are only counted).',
+      {
+        type: 'object',
+        properties: {
+          grants: { type: 'array', items: ref('ExceptionGrant') },
+          expired: { type: 'integer' },
+        },
+      },
+    ),
+    '/v1/admin/exceptions/grant': adminPost(
+      'grantException',
+      'exceptions:grant',
+      'Submit a grant signed by an exception granter of the trusted governance (the server holds no granter key). Re-verified like `loadExceptions`; applied to decisions at once.',
+      {
+        type: 'object',
+        required: ['grant'],
+        additionalProperties: false,
+        properties: { grant: ref('SignedExceptionGrant') },
+      },
+      {
+        type: 'object',
+        properties: { granted: ref('ExceptionGrant'), risk: { type: 'string' }, review: { type: 'string' } },
+      },
+      EXCEPTION_REFUSALS,
+    ),
+    '/v1/admin/exceptions/revoke': adminPost(
+      'revokeException',
+      'exceptions:grant',
+      'Remove a grant; decisions stop using it at once.',
+      {
+        type: 'object',
+        required: ['id', 'reason'],
+        additionalProperties: false,
+        properties: { id: { type: 'string' }, reason: { type: 'string', minLength: 1, maxLength: 500 } },
+      },
+      { type: 'object', properties: { revoked: { type: 'string' } } },
+      EXCEPTION_REFUSALS,
+    ),
+    '/v1/admin/logs': adminGet(
+      'queryLogs',
+      "Decision records (and admin records: `stream=admin`) from the server's evidence store, newest first by default, as `rampart logs query`.",
+      { type: 'object', properties: { records: { type: 'array', items: ref('DecisionRecord') } } },
+      [
+        {
+          name: 'since',
+          schema: { type: 'string' },
+          description: 'A duration back from now (`1h`) or an RFC 3339 time.',
+        },
+        { name: 'until', schema: { type: 'string' }, description: 'As `since`; exclusive.' },
+        {
+          name: 'point',
+          schema: { type: 'string' },
+          description: 'input, route, tool, output, persist or admin.',
+        },
+        {
+          name: 'outcome',
+          schema: { type: 'string', enum: ['allowed', 'blocked', 'allowed_with_conditions'] },
+          description: 'Outcome.',
+        },
+        { name: 'rule', schema: { type: 'string' }, description: 'A matched rule id.' },
+        { name: 'route', schema: { type: 'string' }, description: 'Route.' },
+        { name: 'interaction', schema: { type: 'string' }, description: 'Interaction id.' },
+        { name: 'tenant', schema: { type: 'string' }, description: 'Tenant.' },
+        {
+          name: 'stream',
+          schema: { type: 'string' },
+          description: 'Evidence stream (`admin` for admin actions).',
+        },
+        {
+          name: 'limit',
+          schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          description: 'At most this many.',
+        },
+        {
+          name: 'order',
+          schema: { type: 'string', enum: ['asc', 'desc'], default: 'desc' },
+          description: 'By time.',
+        },
+      ],
+    ),
+    '/v1/admin/logs/stats': adminGet(
+      'logStats',
+      'Signals over a window, as `rampart logs stats`: blocked rate and appeals by rule and route, high-risk share, exceptions used, latency p50/p99 by route against the previous window, shadow divergences. Admin records are left out.',
+      { type: 'object', description: 'EvidenceStats (docs/evidence.md).' },
+      [
+        {
+          name: 'window',
+          schema: { type: 'string', default: '1h' },
+          description: 'Window length, e.g. `5m`.',
+        },
+      ],
+    ),
     '/healthz': {
       get: {
         operationId: 'health',

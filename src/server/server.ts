@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { CompiledPolicy } from '../engine/index.js';
 import type { EvidenceSink } from '../evidence/sink.js';
-import { flipKillSwitch, listKillSwitches } from './admin-kill-switch.js';
+import { ADMIN_ROUTES, type AdminOptions, createAdmin, isAdminPath } from './admin/index.js';
 import {
   type AuthConfig,
   type Authenticator,
@@ -62,6 +62,8 @@ export interface DecisionServerOptions {
   limits?: ServerLimits;
   /** Kill switches (default: in this process only); closed on shutdown. */
   killSwitches?: KillSwitchStore;
+  /** The admin API: state directory runtime, audit sink (see `AdminOptions`). */
+  admin?: AdminOptions;
 }
 
 /** A running-or-ready decision server. */
@@ -110,8 +112,7 @@ export const ROUTES: Record<string, string> = {
   '/v1/decide': 'POST',
   '/v1/scan': 'POST',
   '/v1/redact': 'POST',
-  '/v1/admin/killswitch': 'POST',
-  '/v1/admin/killswitches': 'GET',
+  ...ADMIN_ROUTES,
 };
 
 /** Creates the server (not yet listening). */
@@ -141,6 +142,28 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
         : { name: 'safe-baseline', version: '-', digest: '-', kind },
   });
   const deps: HandlerDeps = { decider, metrics, detectors: () => detectors, maxBatch: limits.maxBatch };
+  const setPolicy = (
+    next: CompiledPolicy | undefined,
+    nextKind: Exclude<PolicyKind, 'safe-baseline'> = 'directory',
+    cause?: string,
+  ) => {
+    policy = next;
+    kind = next ? nextKind : 'safe-baseline';
+    detectors = TextDetectors.fromPolicy(next);
+    decider.setPolicy(next, cause);
+  };
+  const admin = createAdmin(
+    {
+      auth,
+      decider,
+      kills,
+      evidence: opts.evidence,
+      limits,
+      setPolicy: (next, cause) => setPolicy(next, 'bundle', cause),
+    },
+    opts.admin,
+  );
+  await admin.start();
 
   const authorize = async (req: IncomingMessage, scope: Scope): Promise<Caller> => {
     const caller = await auth.authenticate(req);
@@ -233,16 +256,12 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
         send(res, 200, JSON.stringify(redactText(deps, body)));
         return template;
       }
-      case '/v1/admin/killswitch': {
-        const caller = await authorize(req, 'killswitch');
-        const body = await readJson(req, { maxBytes: limits.maxBodyBytes, maxDepth: limits.maxJsonDepth });
-        send(res, 200, JSON.stringify(await flipKillSwitch(kills, caller, body)));
-        return template;
-      }
-      case '/v1/admin/killswitches':
-        await authorize(req, 'admin:read');
-        send(res, 200, JSON.stringify(listKillSwitches(kills)));
-        return template;
+    }
+    if (isAdminPath(template)) {
+      const q = (req.url ?? '').indexOf('?');
+      const query = new URLSearchParams(q === -1 ? '' : (req.url ?? '').slice(q + 1));
+      send(res, 200, JSON.stringify(await admin.handle(req, template, query)));
+      return template;
     }
     throw new ServerError('server/not-found', 404, `no route ${path.slice(0, 200)}`);
   };
@@ -317,12 +336,7 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
       });
     },
     url: () => baseUrl,
-    setPolicy(next, nextKind = 'directory', cause) {
-      policy = next;
-      kind = next ? nextKind : 'safe-baseline';
-      detectors = TextDetectors.fromPolicy(next);
-      decider.setPolicy(next, cause);
-    },
+    setPolicy,
     async close() {
       if (closing) return;
       closing = true;
@@ -334,6 +348,8 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
       await kills.close();
       await opts.evidence.flush();
       await opts.evidence.close();
+      // After the decision sink: an admin writer sharing its store must not close it first.
+      await admin.close();
     },
   };
 }

@@ -1,0 +1,212 @@
+/**
+ * Exception administration. The server holds no granter key: a grant request carries a grant
+ * already signed by an exception granter of the trusted governance (`rampart exceptions grant`
+ * signs one, see docs/governance.md), and the server re-checks it exactly as `loadExceptions` does
+ * (signature, unrevoked granter, the granter's `maxRisk`, the maximum duration for the rules'
+ * current risk) plus that every waived rule exists in the active bundle and that the grant has not
+ * expired. Verified grants are kept in `exceptions.json` in the state directory (the file the CLI
+ * writes) and applied to decisions at once; revoking removes a grant (stricter, so no signature).
+ */
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../bundle/atomic-file.js';
+import { bundleTexts } from '../../bundle/bundle-format.js';
+import {
+  EXCEPTIONS_FORMAT,
+  loadExceptions,
+  ruleRiskFromView,
+  type SignedExceptionGrant,
+  serializeExceptions,
+} from '../../bundle/exceptions.js';
+import type { PolicyRuntime } from '../../bundle/policy-runtime.js';
+import { readPolicyView } from '../../bundle/policy-view.js';
+import type { ExceptionGrant } from '../../policy/types.js';
+import type { Caller } from '../auth.js';
+import { ServerError } from '../errors.js';
+import { type AdminAudit, contentDigest } from './audit.js';
+import { asServerError, objectBody, onlyKeys, requiredString } from './input.js';
+
+/** Where the grants in force go: the decider applies them to every decision. */
+export type ExceptionsTarget = (grants: readonly ExceptionGrant[] | undefined) => void;
+
+/** See the file comment. */
+export class ExceptionsAdmin {
+  private verified: SignedExceptionGrant[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly path: string,
+    private readonly runtime: PolicyRuntime,
+    private readonly audit: AdminAudit,
+    private readonly apply: ExceptionsTarget,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private ruleRisk(): ((id: string) => string | undefined) | undefined {
+    const bundle = this.runtime.current().bundle;
+    return bundle ? ruleRiskFromView(readPolicyView(bundleTexts(bundle))) : undefined;
+  }
+
+  /** Loads the file (grants failing verification are dropped, never applied) and applies what is in force. */
+  async load(): Promise<{ rejected: number }> {
+    const text = await readFile(this.path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (text === undefined) {
+      this.verified = [];
+      this.publish();
+      return { rejected: 0 };
+    }
+    const ruleRisk = this.ruleRisk();
+    const loaded = loadExceptions(text, {
+      governance: this.runtime.governance(),
+      now: this.now(),
+      ...(ruleRisk ? { ruleRisk } : {}),
+    });
+    this.verified = loaded.verified;
+    this.publish();
+    return { rejected: loaded.rejected.length };
+  }
+
+  private publish(): void {
+    const t = this.now().getTime();
+    const active = this.verified.filter((g) => Date.parse(g.grant.expires) > t).map((g) => g.grant);
+    // `undefined` when none: the decide path then passes no exceptions at all.
+    this.apply(active.length > 0 ? active : undefined);
+  }
+
+  /** Serialises changes to the file (one writer per process). */
+  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** `POST /v1/admin/exceptions/grant {grant: <signed grant envelope>}`. */
+  async grant(caller: Caller, body: unknown) {
+    const b = objectBody(body, '{"grant": {"grant", "risk", "review", "keyId", "signature"}}');
+    onlyKeys(b, ['grant']);
+    const env = objectBody(b.grant, '{"grant": <a signed grant from `rampart exceptions grant`>}');
+    const id = (env.grant as { id?: unknown } | undefined)?.id;
+    const target = typeof id === 'string' ? id.slice(0, 100) : '(malformed grant)';
+    // The digest covers the whole envelope, signature included: the exact grant submitted.
+    const digest = contentDigest(env);
+    await this.audit.ready();
+    try {
+      const result = await this.exclusive(() => this.admit(env));
+      await this.audit.record(caller, {
+        action: 'exceptions.grant',
+        target,
+        outcome: 'ok',
+        digest,
+        reason: result.grant.reason,
+        detail: {
+          rules: result.grant.rules,
+          granter: result.grant.granter,
+          expires: result.grant.expires,
+          risk: result.risk,
+        },
+      });
+      return { granted: result.grant, risk: result.risk, review: result.review };
+    } catch (e) {
+      const err = asServerError(e);
+      await this.audit.record(caller, {
+        action: 'exceptions.grant',
+        target,
+        outcome: 'refused',
+        code: err.code,
+        digest,
+      });
+      throw err;
+    }
+  }
+
+  private async admit(env: Record<string, unknown>): Promise<SignedExceptionGrant> {
+    await this.load();
+    const ruleRisk = this.ruleRisk();
+    if (!ruleRisk)
+      throw new ServerError(
+        'exception/unknown-rule',
+        422,
+        'no bundle is active (the safe baseline decides), so there are no rules to waive',
+      );
+    const loaded = loadExceptions(JSON.stringify({ format: EXCEPTIONS_FORMAT, grants: [env] }), {
+      governance: this.runtime.governance(),
+      now: this.now(),
+      ruleRisk,
+    });
+    const bad = loaded.rejected[0];
+    if (bad) throw new ServerError(bad.code, 422, bad.message);
+    const ok = loaded.verified[0] as SignedExceptionGrant;
+    const unknown = ok.grant.rules.filter((r) => ruleRisk(r) === undefined);
+    if (unknown.length > 0)
+      throw new ServerError(
+        'exception/unknown-rule',
+        422,
+        `the active bundle has no rule ${unknown.join(', ')}`,
+      );
+    if (loaded.active.length === 0)
+      throw new ServerError('exception/expired', 422, `grant ${ok.grant.id} expired at ${ok.grant.expires}`);
+    if (!this.verified.some((g) => g.grant.id === ok.grant.id)) {
+      await writeFileAtomic(this.path, serializeExceptions([...this.verified, ok]));
+      this.verified = [...this.verified, ok];
+    }
+    this.publish();
+    return ok;
+  }
+
+  /** `POST /v1/admin/exceptions/revoke {id, reason}`. */
+  async revoke(caller: Caller, body: unknown) {
+    const b = objectBody(body, '{"id", "reason"}');
+    onlyKeys(b, ['id', 'reason']);
+    const id = requiredString(b, 'id', 100);
+    const reason = requiredString(b, 'reason');
+    await this.audit.ready();
+    try {
+      const removed = await this.exclusive(async () => {
+        await this.load();
+        const found = this.verified.find((g) => g.grant.id === id);
+        if (!found) throw new ServerError('exception/not-found', 404, `no grant ${id}`);
+        const rest = this.verified.filter((g) => g !== found);
+        await writeFileAtomic(this.path, serializeExceptions(rest));
+        this.verified = rest;
+        this.publish();
+        return found;
+      });
+      await this.audit.record(caller, {
+        action: 'exceptions.revoke',
+        target: id,
+        outcome: 'ok',
+        digest: contentDigest(removed),
+        reason,
+        detail: { rules: removed.grant.rules },
+      });
+      return { revoked: id };
+    } catch (e) {
+      const err = asServerError(e);
+      await this.audit.record(caller, {
+        action: 'exceptions.revoke',
+        target: id,
+        outcome: 'refused',
+        code: err.code,
+        reason,
+      });
+      throw err;
+    }
+  }
+
+  /** `GET /v1/admin/exceptions`: grants in force (expired ones are counted, not listed). */
+  async list() {
+    try {
+      await this.exclusive(() => this.load());
+    } catch (e) {
+      throw asServerError(e);
+    }
+    const t = this.now().getTime();
+    const live = this.verified.filter((g) => Date.parse(g.grant.expires) > t);
+    return {
+      grants: live.map((g) => ({ ...g.grant, risk: g.risk, review: g.review, keyId: g.keyId })),
+      expired: this.verified.length - live.length,
+    };
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The admin API router: one table of routes with the scope each needs, authentication (401) and
+ * authorization (403) before anything is read, and dispatch to one module per job (bundles,
+ * exceptions, logs, kill switches). Every state-changing action, and every refused attempt by an
+ * authenticated caller, is an audit record in the admin evidence stream.
+ */
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import type { ActivationStore } from '../../bundle/activation-store.js';
+import type { PolicyRuntime } from '../../bundle/policy-runtime.js';
+import type { CompiledPolicy } from '../../engine/index.js';
+import { ChainedSink } from '../../evidence/chained-sink.js';
+import { MemorySink } from '../../evidence/memory-sink.js';
+import type { EvidenceSink } from '../../evidence/sink.js';
+import { isReadableStore } from '../../evidence/store.js';
+import type { PolicyRef } from '../../policy/types.js';
+import { listKillSwitches } from '../admin-kill-switch.js';
+import { type Authenticator, type Caller, requireScope, type Scope } from '../auth.js';
+import { jsonDepth, readBody, readJson, requireJson } from '../body.js';
+import type { Decider } from '../decider.js';
+import { ServerError } from '../errors.js';
+import type { KillSwitchStore } from '../kill-switches.js';
+import { ADMIN_STREAM, type AdminAction, AdminAudit } from './audit.js';
+import { BundleAdmin } from './bundles.js';
+import { ExceptionsAdmin } from './exceptions.js';
+import { auditedKillSwitch } from './killswitch.js';
+import { LogsAdmin } from './logs.js';
+
+/** Every admin path, its method and the scope it needs. */
+export const ADMIN_ROUTE_TABLE = {
+  '/v1/admin/killswitch': { method: 'POST', scope: 'killswitch', action: 'killswitch.set' },
+  '/v1/admin/killswitches': { method: 'GET', scope: 'admin:read' },
+  '/v1/admin/bundles': { method: 'GET', scope: 'admin:read' },
+  '/v1/admin/bundles/history': { method: 'GET', scope: 'admin:read' },
+  '/v1/admin/bundles/upload': { method: 'POST', scope: 'bundles:activate', action: 'bundles.upload' },
+  '/v1/admin/bundles/verify': { method: 'POST', scope: 'admin:read', action: 'bundles.verify' },
+  '/v1/admin/bundles/activate': { method: 'POST', scope: 'bundles:activate', action: 'bundles.activate' },
+  '/v1/admin/bundles/shadow': { method: 'POST', scope: 'bundles:activate', action: 'bundles.shadow' },
+  '/v1/admin/bundles/rollout': { method: 'POST', scope: 'bundles:activate', action: 'bundles.rollout' },
+  '/v1/admin/bundles/withdraw': { method: 'POST', scope: 'bundles:activate', action: 'bundles.withdraw' },
+  '/v1/admin/bundles/rollback': { method: 'POST', scope: 'bundles:activate', action: 'bundles.rollback' },
+  '/v1/admin/exceptions': { method: 'GET', scope: 'admin:read' },
+  '/v1/admin/exceptions/grant': { method: 'POST', scope: 'exceptions:grant', action: 'exceptions.grant' },
+  '/v1/admin/exceptions/revoke': { method: 'POST', scope: 'exceptions:grant', action: 'exceptions.revoke' },
+  '/v1/admin/logs': { method: 'GET', scope: 'admin:read' },
+  '/v1/admin/logs/stats': { method: 'GET', scope: 'admin:read' },
+} as const satisfies Record<string, { method: 'GET' | 'POST'; scope: Scope; action?: AdminAction }>;
+
+/** An admin path. */
+export type AdminPath = keyof typeof ADMIN_ROUTE_TABLE;
+
+/** Admin paths and their methods, merged into the server's route table. */
+export const ADMIN_ROUTES: Record<string, string> = Object.fromEntries(
+  Object.entries(ADMIN_ROUTE_TABLE).map(([p, r]) => [p, r.method]),
+);
+
+/** True for an admin path. */
+export function isAdminPath(path: string): path is AdminPath {
+  return Object.hasOwn(ADMIN_ROUTE_TABLE, path);
+}
+
+/** Admin settings of a decision server. */
+export interface AdminOptions {
+  /** The runtime of an activation state directory; bundle and exception routes need it and `store`. */
+  runtime?: PolicyRuntime;
+  /** The activation state directory `runtime` follows (uploaded bundles, active, candidate, history). */
+  store?: ActivationStore;
+  /** Where verified exception grants are kept (default `<state>/exceptions.json`). */
+  exceptionsPath?: string;
+  /**
+   * The sink admin records are chained in, on stream `auditStream` of the same store as decisions.
+   * Default: for a `MemorySink`, a second writer on its store; otherwise admin actions answer 503
+   * until one is given (`startServer` builds one for every evidence kind).
+   */
+  audit?: EvidenceSink;
+  /** The audit stream name (default `admin`). */
+  auditStream?: string;
+  /** Largest bundle upload in bytes (default 8 MiB). */
+  maxBundleBytes?: number;
+}
+
+/** What the router needs from the server. */
+export interface AdminDeps {
+  auth: Authenticator;
+  decider: Decider;
+  kills: KillSwitchStore;
+  evidence: EvidenceSink;
+  limits: { maxBodyBytes: number; maxJsonDepth: number };
+  /** Swaps the server's active policy (`undefined`: safe baseline). */
+  setPolicy(policy: CompiledPolicy | undefined, cause: string): void;
+}
+
+/** The admin side of a server. */
+export interface Admin {
+  /** Answers one admin request (the JSON body of a 200), or throws a `ServerError`. */
+  handle(req: IncomingMessage, path: AdminPath, query: URLSearchParams): Promise<unknown>;
+  /** Loads persisted exceptions; call once before serving. */
+  start(): Promise<void>;
+  /** Flushes and closes the audit log. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BUNDLE_BYTES = 8 * 1024 * 1024;
+
+function notConfigured(what: string): ServerError {
+  return new ServerError(
+    'server/not-configured',
+    409,
+    `${what} need a state directory and trusted governance (rampart serve --state <dir> --governance <file>)`,
+  );
+}
+
+/** Builds the admin router and wires the runtime (policy swaps, staged candidates, exceptions) into the decider. */
+export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
+  const stream = opts.auditStream ?? ADMIN_STREAM;
+  const evidence = deps.evidence;
+  const auditSink =
+    opts.audit ?? (evidence instanceof MemorySink ? new MemorySink({ stream }, evidence.store) : undefined);
+  const activePolicy = (): PolicyRef => {
+    const p = deps.decider.active();
+    return p
+      ? { name: p.name, version: p.version, digest: p.digest }
+      : { name: 'rampart/safe-baseline', version: '1', digest: 'builtin' };
+  };
+  const audit = auditSink ? new AdminAudit(auditSink, activePolicy, true) : undefined;
+  const needAudit = (): AdminAudit => {
+    if (!audit) throw new ServerError('server/unavailable', 503, 'no admin audit log is configured');
+    return audit;
+  };
+  const { runtime, store } = opts;
+  const bundles = runtime && store && audit ? new BundleAdmin(runtime, store, audit) : undefined;
+  const exceptions =
+    runtime && store && audit
+      ? new ExceptionsAdmin(opts.exceptionsPath ?? join(store.dir, 'exceptions.json'), runtime, audit, (g) =>
+          deps.decider.setExceptions(g),
+        )
+      : undefined;
+  const readable =
+    evidence instanceof ChainedSink && isReadableStore(evidence.store) ? evidence.store : undefined;
+  const logs = readable ? new LogsAdmin(readable, stream) : undefined;
+
+  if (runtime) {
+    const apply = () => {
+      const a = runtime.current();
+      deps.setPolicy(
+        a.kind === 'bundle' ? a.compiled : undefined,
+        `safe baseline active (${runtime.lastError?.message ?? 'no verified bundle'})`,
+      );
+    };
+    runtime.on('activated', apply);
+    if (runtime.current().kind === 'bundle') apply();
+    // Shadow and rollout candidates: the decider asks the runtime per decision whether one is staged.
+    deps.decider.setStaging(runtime);
+  }
+
+  const maxBundleBytes = opts.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES;
+  const json = (req: IncomingMessage) =>
+    readJson(req, { maxBytes: deps.limits.maxBodyBytes, maxDepth: deps.limits.maxJsonDepth });
+  const bundleBody = async (req: IncomingMessage): Promise<Buffer> => {
+    requireJson(req);
+    const buf = await readBody(req, maxBundleBytes);
+    if (buf.length === 0) throw new ServerError('server/bad-json', 400, 'request body is empty');
+    if (jsonDepth(buf.toString('utf8')) > deps.limits.maxJsonDepth)
+      throw new ServerError(
+        'server/too-deep',
+        400,
+        `JSON nesting is deeper than ${deps.limits.maxJsonDepth} levels`,
+      );
+    return buf;
+  };
+
+  const authorize = async (req: IncomingMessage, path: AdminPath): Promise<Caller> => {
+    const caller = await deps.auth.authenticate(req);
+    const route: { scope: Scope; action?: AdminAction } = ADMIN_ROUTE_TABLE[path];
+    if (!caller.scopes.has(route.scope) && route.action && audit)
+      // A refused attempt by a known caller is worth a record; unauthenticated noise (401) is not.
+      await audit
+        .record(caller, { action: route.action, target: path, outcome: 'refused', code: 'server/forbidden' })
+        .catch(() => undefined);
+    requireScope(caller, route.scope);
+    return caller;
+  };
+
+  return {
+    async start() {
+      await audit?.open();
+      if (exceptions) await exceptions.load().catch(() => undefined);
+    },
+    async close() {
+      await audit?.close();
+    },
+    async handle(req, path, query) {
+      const caller = await authorize(req, path);
+      switch (path) {
+        case '/v1/admin/killswitch':
+          return auditedKillSwitch(deps.kills, needAudit(), caller, await json(req));
+        case '/v1/admin/killswitches':
+          return listKillSwitches(deps.kills);
+        case '/v1/admin/logs':
+          if (!logs) throw notConfigured('log queries');
+          return logs.query(query);
+        case '/v1/admin/logs/stats':
+          if (!logs) throw notConfigured('log stats');
+          return logs.stats(query);
+      }
+      if (path.startsWith('/v1/admin/exceptions')) {
+        if (!runtime || !store) throw notConfigured('exceptions');
+        if (!exceptions) needAudit();
+        if (!exceptions) throw notConfigured('exceptions');
+        if (path === '/v1/admin/exceptions') return exceptions.list();
+        const body = await json(req);
+        return path === '/v1/admin/exceptions/grant'
+          ? exceptions.grant(caller, body)
+          : exceptions.revoke(caller, body);
+      }
+      if (!runtime || !store) throw notConfigured('bundle routes');
+      if (!bundles) needAudit();
+      if (!bundles) throw notConfigured('bundle routes');
+      switch (path) {
+        case '/v1/admin/bundles':
+          return bundles.list();
+        case '/v1/admin/bundles/history':
+          return bundles.history(query);
+        case '/v1/admin/bundles/upload':
+          return bundles.upload(caller, await bundleBody(req));
+        case '/v1/admin/bundles/verify':
+          return bundles.verify(caller, await bundleBody(req));
+        case '/v1/admin/bundles/activate':
+          return bundles.activate(caller, await json(req));
+        case '/v1/admin/bundles/shadow':
+          return bundles.shadow(caller, await json(req));
+        case '/v1/admin/bundles/rollout':
+          return bundles.rollout(caller, await json(req));
+        case '/v1/admin/bundles/withdraw':
+          return bundles.withdraw(caller, await json(req));
+        case '/v1/admin/bundles/rollback':
+          return bundles.rollback(caller, await json(req));
+      }
+      throw new ServerError('server/not-found', 404, `no route ${path}`);
+    },
+  };
+}
