@@ -14,13 +14,30 @@ const ALPHABET = 128;
 export interface AsciiKeywordSet {
   /** The keywords (as given, lower-cased) that occur anywhere in `text`, overlaps included. */
   find(text: string): Set<string>;
+  /**
+   * The keywords that occur wholly inside one of the ranges `[ranges[2k], ranges[2k+1])` of `text`
+   * (ascending, non-overlapping): lets a caller read only the neighbourhood of its candidates.
+   */
+  findIn(text: string, ranges: readonly number[]): Set<string>;
+  /**
+   * `find(text)` plus the start offsets (ascending, without duplicates) of every occurrence of the
+   * keywords listed in `positional` at build time, from the same single pass.
+   */
+  findWithStarts(text: string): { found: Set<string>; starts: number[] };
   /** Start offsets of every occurrence of any keyword in `text`, ascending, without duplicates. */
   starts(text: string): number[];
 }
 
-/** Builds the automaton; keywords must be non-empty ASCII and are matched case-insensitively. */
-export function buildAsciiKeywordSet(keywords: readonly string[]): AsciiKeywordSet {
-  const words = [...new Set(keywords.map((k) => k.toLowerCase()))];
+/**
+ * Builds the automaton; keywords must be non-empty ASCII and are matched case-insensitively.
+ * `positional` keywords (added to the set if missing) are the ones `findWithStarts` reports offsets of.
+ */
+export function buildAsciiKeywordSet(
+  keywords: readonly string[],
+  positional: readonly string[] = [],
+): AsciiKeywordSet {
+  const words = [...new Set([...keywords, ...positional].map((k) => k.toLowerCase()))];
+  const positionalSet = new Set(positional.map((k) => k.toLowerCase()));
   for (const w of words)
     if (w.length === 0 || !/^[\x20-\x7e]+$/.test(w))
       throw new DetectError('detect/bad-config', `keyword "${w}" is not printable ASCII`);
@@ -78,20 +95,67 @@ export function buildAsciiKeywordSet(keywords: readonly string[]): AsciiKeywordS
     for (let c = 65; c <= 90; c++) delta[s * ALPHABET + c] = delta[s * ALPHABET + c + 32] as number;
   const accepting = new Uint8Array(states);
   for (let s = 0; s < states; s++) if ((outs[s] as number[]).length > 0) accepting[s] = 1;
+  // Per accepting state, the lengths of the positional keywords ending there (for their start offsets).
+  const positionalLengths: number[][] = outs.map((o) =>
+    o.filter((w) => positionalSet.has(words[w] as string)).map((w) => (words[w] as string).length),
+  );
+  const scanRange = (text: string, from: number, to: number, seen: Uint8Array, found: Set<string>): void => {
+    let state = 0;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      state = c < ALPHABET ? (delta[state * ALPHABET + c] as number) : 0;
+      if (accepting[state] === 1 && seen[state] === 0) {
+        seen[state] = 1;
+        for (const w of outs[state] as number[]) found.add(words[w] as string);
+      }
+    }
+  };
   return {
     find(text: string): Set<string> {
+      const found = new Set<string>();
+      scanRange(text, 0, text.length, new Uint8Array(states), found);
+      return found;
+    },
+    findIn(text: string, ranges: readonly number[]): Set<string> {
+      const found = new Set<string>();
+      const seen = new Uint8Array(states);
+      for (let k = 0; k + 1 < ranges.length; k += 2)
+        scanRange(
+          text,
+          Math.max(0, ranges[k] as number),
+          Math.min(text.length, ranges[k + 1] as number),
+          seen,
+          found,
+        );
+      return found;
+    },
+    findWithStarts(text: string): { found: Set<string>; starts: number[] } {
       const seen = new Uint8Array(states);
       const found = new Set<string>();
+      const starts: number[] = [];
+      let unsorted = false;
       let state = 0;
       for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
         state = c < ALPHABET ? (delta[state * ALPHABET + c] as number) : 0;
-        if (accepting[state] === 1 && seen[state] === 0) {
-          seen[state] = 1;
-          for (const w of outs[state] as number[]) found.add(words[w] as string);
+        if (accepting[state] === 1) {
+          if (seen[state] === 0) {
+            seen[state] = 1;
+            for (const w of outs[state] as number[]) found.add(words[w] as string);
+          }
+          for (const len of positionalLengths[state] as number[]) {
+            const at = i + 1 - len;
+            const last = starts[starts.length - 1];
+            if (last === undefined || at > last) starts.push(at);
+            else if (at !== last) unsorted = true;
+          }
         }
       }
-      return found;
+      if (unsorted) {
+        starts.sort((a, b) => a - b);
+        return { found, starts: starts.filter((x, k) => k === 0 || starts[k - 1] !== x) };
+      }
+      return { found, starts };
     },
     starts(text: string): number[] {
       const at: number[] = [];

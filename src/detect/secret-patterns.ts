@@ -13,6 +13,11 @@ export interface SecretPattern {
   score: number;
   /** When the regex has a capture group, the finding covers group 1 (the secret) only. */
   valueGroup?: boolean;
+  /**
+   * Case-sensitive substrings of which one must occur, for a case-sensitive regex whose keyword is
+   * common in prose ("sk" is in "ask" and "risk": without `SK` the Twilio regex ran on almost every text).
+   */
+  literals?: readonly string[];
 }
 
 const B = '(?<![A-Za-z0-9_\\-+/])';
@@ -110,7 +115,13 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     re: re(`${B}pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,300}${E}`),
     score: 0.99,
   },
-  { type: 'TWILIO_API_KEY', keywords: ['sk'], re: re(`${B}SK[0-9a-f]{32}${E}`), score: 0.8 },
+  {
+    type: 'TWILIO_API_KEY',
+    keywords: ['sk'],
+    literals: ['SK'],
+    re: re(`${B}SK[0-9a-f]{32}${E}`),
+    score: 0.8,
+  },
   {
     type: 'SENDGRID_API_KEY',
     keywords: ['sg.'],

@@ -100,7 +100,7 @@ const GENERIC_KEYWORDS = ['key', 'secret', 'token', 'passw', 'pwd', 'credential'
  */
 const GENERIC_KEY_RE =
   /(api[_.-]?key|apikey|secret|token|passw(?:or)?d|pwd|access[_.-]?key|auth[_.-]?key|credentials?|private[_.-]?key|client[_.-]?secret)(?:[_.-][A-Za-z0-9]{1,20})?["']?\s{0,4}(?::=|=>|[:=])\s{0,4}["']?([^\s"'`,;<>(){}[\]]{8,256})/diy;
-const GENERIC_STARTS = buildAsciiKeywordSet([
+const GENERIC_STARTS = [
   'api',
   'secret',
   'token',
@@ -111,7 +111,7 @@ const GENERIC_STARTS = buildAsciiKeywordSet([
   'credential',
   'private',
   'client',
-]);
+];
 
 const isAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 const isJoiner = (c: number): boolean => c === 95 || c === 46 || c === 45; // _ . -
@@ -122,9 +122,12 @@ const isJoiner = (c: number): boolean => c === 95 || c === 46 || c === 45; // _ 
  * either at a key word (not glued to a letter or digit) or at the alphanumeric run of 1–20 before
  * `[_.-]` and a key word; at one start the prefixed reading is tried first, as the greedy `?` does.
  */
-export function genericMatches(text: string): RegExpExecArray[] {
+export function genericMatches(
+  text: string,
+  keyStarts: readonly number[] = KEYWORDS.findWithStarts(text).starts,
+): RegExpExecArray[] {
   const starts = new Set<number>();
-  for (const q of GENERIC_STARTS.starts(text)) {
+  for (const q of keyStarts) {
     if (q === 0 || !isAlnum(text.charCodeAt(q - 1))) starts.add(q);
     if (q >= 2 && isJoiner(text.charCodeAt(q - 1))) {
       let s = q - 1;
@@ -169,10 +172,11 @@ function charClasses(value: string): number {
 function scanGeneric(
   text: string,
   hits: ReadonlySet<string>,
+  keyStarts: readonly number[],
   emit: (type: string, start: number, end: number, score: number) => void,
 ): void {
   if (!GENERIC_KEYWORDS.some((k) => hits.has(k))) return;
-  for (const m of genericMatches(text)) {
+  for (const m of genericMatches(text, keyStarts)) {
     const key = (m[1] ?? '').toLowerCase();
     let value = m[2] ?? '';
     const span = m.indices?.[2];
@@ -201,12 +205,11 @@ function scanGeneric(
 const ALL_KEYWORDS = [...new Set([...SECRET_PATTERNS.flatMap((p) => p.keywords), ...GENERIC_KEYWORDS])].sort(
   (a, b) => b.length - a.length,
 );
-const KEYWORDS = buildAsciiKeywordSet(ALL_KEYWORDS);
-
-/** Every keyword occurring in `text` (so each provider pattern runs only when one of its keywords is present). */
-function keywordsIn(text: string): Set<string> {
-  return KEYWORDS.find(text);
-}
+/**
+ * One pass finds every provider keyword (so each provider pattern runs only when one of its keywords
+ * is present) and where the generic key words start (a second automaton pass cost ~1 ms per MB).
+ */
+const KEYWORDS = buildAsciiKeywordSet(ALL_KEYWORDS, GENERIC_STARTS);
 
 interface Options {
   types: ReadonlySet<string>;
@@ -227,10 +230,11 @@ function scanSecrets(
     if (risk !== undefined) f.risk = risk;
     found.push(f);
   };
-  const hits = keywordsIn(text);
+  const { found: hits, starts: keyStarts } = KEYWORDS.findWithStarts(text);
   if (hits.size === 0 && !text.includes('PRIVATE KEY')) return found;
   for (const p of SECRET_PATTERNS) {
     if (!options.types.has(p.type) || !p.keywords.some((k) => hits.has(k))) continue;
+    if (p.literals && !p.literals.some((l) => text.includes(l))) continue;
     p.re.lastIndex = 0;
     for (const m of text.matchAll(p.re)) {
       let start = m.index;
@@ -246,7 +250,7 @@ function scanSecrets(
   scanPrivateKeys(text, emit);
   if (options.generic) {
     const specific = found.slice();
-    scanGeneric(text, hits, (type, start, end, score) => {
+    scanGeneric(text, hits, keyStarts, (type, start, end, score) => {
       if (!specific.some((f) => f.start < end && start < f.end)) emit(type, start, end, score);
     });
   }
