@@ -174,6 +174,12 @@ export function composeOverlay(
     rules,
     guardrails: [...baseline.guardrails, ...overlay.guardrails],
     deviations: overlay.deviations,
+    // Spike triggers only ever narrow, so the baseline's stay and the overlay adds its own.
+    spikeGuard: [
+      ...baseline.spikeGuard.filter((b) => !overlay.spikeGuard.some((o) => o.id === b.id)),
+      ...overlay.spikeGuard,
+    ],
+    ...((overlay.rollout ?? baseline.rollout) ? { rollout: overlay.rollout ?? baseline.rollout } : {}),
   };
 }
 

@@ -78,6 +78,9 @@ function orderFor(path: Path): readonly string[] | undefined {
   if (key === 'detectors.*') return KEY_ORDER.detector;
   if (key === 'guardrails.*') return KEY_ORDER.guardrail;
   if (key === 'deviations.*') return KEY_ORDER.deviation;
+  if (key === 'spikeGuard') return KEY_ORDER.spikeGuard;
+  if (key === 'spikeGuard.triggers.*') return KEY_ORDER.spikeTrigger;
+  if (key === 'rollout') return KEY_ORDER.rollout;
   return undefined;
 }
 

@@ -15,6 +15,9 @@ import {
   type PolicyDocument,
   type PolicySource,
   type RuleSpec,
+  type SpikeNarrowing,
+  type SpikeSignal,
+  type SpikeTriggerSpec,
 } from './policy-document.js';
 import type { Effect, Point } from './types.js';
 import { validatePolicyFile } from './validate-file.js';
@@ -31,7 +34,15 @@ export interface ParseOptions {
 /** Kinds that may sit beside policy files and are skipped by the policy loader. */
 const OTHER_KINDS = new Set(['TestSuite', 'Incident', 'Simulation', 'Governance', 'Exceptions']);
 
-const SINGLETONS = ['metadata', 'extends', 'riskClasses', 'defaults', 'messages'] as const;
+const SINGLETONS = [
+  'metadata',
+  'extends',
+  'riskClasses',
+  'defaults',
+  'messages',
+  'spikeGuard',
+  'rollout',
+] as const;
 
 type Data = Record<string, unknown>;
 
@@ -159,6 +170,7 @@ function mergeFiles(
     rules: [],
     guardrails: [],
     deviations: [],
+    spikeGuard: [],
     declared: new Set(),
     defaultLocs: new Map(),
     loc: firstYaml.locate([]),
@@ -210,6 +222,18 @@ function mergeFiles(
     }
     const messages = data.messages as Data | undefined;
     if (messages && singletonOwner.get('messages')?.file === yaml.file) doc.messages = readMessages(messages);
+    const spike = data.spikeGuard as Data | undefined;
+    if (spike && singletonOwner.get('spikeGuard')?.file === yaml.file)
+      doc.spikeGuard = ((spike.triggers as Data[] | undefined) ?? []).map((t, i) => toTrigger(t, i, yaml));
+    const rollout = data.rollout as Data | undefined;
+    if (rollout && singletonOwner.get('rollout')?.file === yaml.file) {
+      doc.rollout = {
+        minDecisions: typeof rollout.minDecisions === 'number' ? rollout.minDecisions : 50,
+        loc: yaml.locate(['rollout']),
+      };
+      for (const k of ['maxBlockedRateIncrease', 'maxErrorRateIncrease', 'maxLatencyP99Ratio'] as const)
+        if (typeof rollout[k] === 'number') doc.rollout[k] = rollout[k];
+    }
 
     for (const [name, raw] of Object.entries((data.detectors as Data | undefined) ?? {})) {
       const loc = yaml.locate(['detectors', name], { key: true });
@@ -297,6 +321,23 @@ function readMessages(raw: Data): MessageDefaults {
   return out;
 }
 
+function toTrigger(t: Data, index: number, yaml: YamlSource): SpikeTriggerSpec {
+  const trigger: SpikeTriggerSpec = {
+    id: String(t.id),
+    signal: t.signal as SpikeSignal,
+    minDecisions: typeof t.minDecisions === 'number' ? t.minDecisions : 20,
+    narrow: t.narrow as SpikeNarrowing,
+    approver: typeof t.approver === 'string' ? t.approver : 'oncall',
+    loc: yaml.locate(['spikeGuard', 'triggers', index]),
+  };
+  if (Array.isArray(t.routes)) trigger.routes = t.routes.map(String);
+  if (typeof t.rule === 'string') trigger.rule = t.rule;
+  if (typeof t.factor === 'number') trigger.factor = t.factor;
+  if (typeof t.threshold === 'number') trigger.threshold = t.threshold;
+  if (typeof t.minRisk === 'string') trigger.minRisk = t.minRisk;
+  return trigger;
+}
+
 function toRule(r: Data, index: number, yaml: YamlSource): RuleSpec {
   const path = ['rules', index];
   const obligations: ObligationSpec[] = ((r.obligations as Data[] | undefined) ?? []).map((o) => {
@@ -356,4 +397,52 @@ function checkReferences(doc: PolicyDocument, diagnostics: PolicyDiagnostic[]): 
     }
   }
   for (const tool of doc.tools.values()) risk(tool.risk, tool.locateKey('risk'), `tool \`${tool.name}\``);
+  const r = doc.rollout;
+  if (
+    r &&
+    r.maxBlockedRateIncrease === undefined &&
+    r.maxErrorRateIncrease === undefined &&
+    r.maxLatencyP99Ratio === undefined
+  )
+    diagnostics.push({
+      code: 'policy/missing-key',
+      message:
+        '`rollout` needs at least one limit: maxBlockedRateIncrease, maxErrorRateIncrease or maxLatencyP99Ratio',
+      ...r.loc,
+      severity: 'error',
+    });
+  const triggerIds = new Set<string>();
+  for (const t of doc.spikeGuard) {
+    risk(t.minRisk, t.loc, `spike-guard trigger \`${t.id}\``);
+    if (triggerIds.has(t.id))
+      diagnostics.push({
+        code: 'policy/duplicate-trigger',
+        message: `spike-guard trigger id \`${t.id}\` is used twice`,
+        ...t.loc,
+        severity: 'error',
+      });
+    triggerIds.add(t.id);
+    if (t.factor === undefined && t.threshold === undefined)
+      diagnostics.push({
+        code: 'policy/missing-key',
+        message: `spike-guard trigger \`${t.id}\` needs \`factor\` (× the previous hour) or \`threshold\`, or both`,
+        ...t.loc,
+        severity: 'error',
+      });
+    // An overlay may name a baseline rule, which is checked once the layers are composed.
+    if (t.rule !== undefined && doc.extends === undefined && !doc.rules.some((r) => r.id === t.rule)) {
+      const d: PolicyDiagnostic = {
+        code: 'policy/unknown-rule',
+        message: `spike-guard trigger \`${t.id}\` watches rule \`${t.rule}\`, which this policy does not define`,
+        ...t.loc,
+        severity: 'error',
+      };
+      const hint = didYouMean(
+        t.rule,
+        doc.rules.map((r) => r.id),
+      );
+      if (hint) d.suggestion = hint;
+      diagnostics.push(d);
+    }
+  }
 }

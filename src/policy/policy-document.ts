@@ -76,6 +76,50 @@ export interface DeviationSpec {
   loc: SourceLocation;
 }
 
+/** Signals the spike guard watches over sliding five-minute windows. */
+export const SPIKE_SIGNALS = ['blocked_rate', 'high_risk_ratio', 'tool_call_rate', 'latency_p99'] as const;
+/** One signal. */
+export type SpikeSignal = (typeof SPIKE_SIGNALS)[number];
+/** How a fired trigger narrows what is allowed on its route. */
+export const SPIKE_NARROWINGS = ['require_approval', 'deny_high_risk', 'disable_route'] as const;
+/** One narrowing mode. */
+export type SpikeNarrowing = (typeof SPIKE_NARROWINGS)[number];
+
+/** A spike-guard trigger: a signal on a route (or on one rule's matches there) and what to narrow when it spikes. */
+export interface SpikeTriggerSpec {
+  id: string;
+  signal: SpikeSignal;
+  /** Routes watched, each separately; absent means every route. */
+  routes?: string[];
+  /** Count only decisions where this rule matched. */
+  rule?: string;
+  /** Fires when the five-minute value exceeds this multiple of the previous hour's value. */
+  factor?: number;
+  /** Fires when the five-minute value exceeds this (rates 0–1, tool calls per second, p99 in ms). */
+  threshold?: number;
+  /** Decisions the window (and, with `factor`, the previous hour) must hold before the trigger can fire. */
+  minDecisions: number;
+  narrow: SpikeNarrowing;
+  /** Lowest risk class the narrowing applies to (default the second-highest declared class). */
+  minRisk?: string;
+  /** Approver role of the `require_approval` obligation the narrowing adds. */
+  approver: string;
+  loc: SourceLocation;
+}
+
+/** Limits a cohort rollout of this policy must stay within against the stable cohort, or be rolled back. */
+export interface RolloutLimitsSpec {
+  /** Decisions each cohort needs before the limits are judged. */
+  minDecisions: number;
+  /** Largest allowed increase of the blocked rate (0–1, absolute). */
+  maxBlockedRateIncrease?: number;
+  /** Largest allowed increase of the error rate (decisions with evaluation errors or failures, 0–1). */
+  maxErrorRateIncrease?: number;
+  /** Largest allowed ratio of the rollout cohort's p99 decision latency to the stable cohort's. */
+  maxLatencyP99Ratio?: number;
+  loc: SourceLocation;
+}
+
 /** Default user-visible messages: global and per point. */
 export interface MessageDefaults {
   deny?: string;
@@ -99,6 +143,10 @@ export interface PolicyDocument {
   rules: RuleSpec[];
   guardrails: GuardrailSpec[];
   deviations: DeviationSpec[];
+  /** Spike-guard triggers (empty when the policy declares none). */
+  spikeGuard: SpikeTriggerSpec[];
+  /** Rollout limits, when declared. */
+  rollout?: RolloutLimitsSpec;
   /** Where each explicitly set default (`defaults.<point>`, `defaults.onError`) is written. */
   defaultLocs: Map<string, SourceLocation>;
   /** Which top-level keys this layer set explicitly (for overlay composition). */

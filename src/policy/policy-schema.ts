@@ -2,6 +2,7 @@
  * The strict schema of a v1 policy file, as JSON Schema. It is the single source for validation
  * messages, editor support (published as docs/policy.schema.json) and the formatter's key order.
  */
+import { SPIKE_NARROWINGS, SPIKE_SIGNALS } from './policy-document.js';
 import { OBLIGATION_TYPES, POINTS } from './types.js';
 
 const identifier = { type: 'string', pattern: '^[a-z_][a-z0-9_]*$' } as const;
@@ -94,6 +95,8 @@ export const KEY_ORDER = {
     'rules',
     'guardrails',
     'deviations',
+    'spikeGuard',
+    'rollout',
   ],
   metadata: ['name', 'owner', 'version', 'description', 'labels'],
   defaults: [...POINTS, 'onError'],
@@ -115,6 +118,20 @@ export const KEY_ORDER = {
   detector: ['use', 'threshold', 'onUnavailable'],
   guardrail: ['id', 'routes', 'points', 'text'],
   deviation: ['rule', 'owner', 'reason', 'expires'],
+  spikeGuard: ['triggers'],
+  spikeTrigger: [
+    'id',
+    'signal',
+    'routes',
+    'rule',
+    'factor',
+    'threshold',
+    'minDecisions',
+    'narrow',
+    'minRisk',
+    'approver',
+  ],
+  rollout: ['minDecisions', 'maxBlockedRateIncrease', 'maxErrorRateIncrease', 'maxLatencyP99Ratio'],
 } as const;
 
 /** JSON Schema (2020-12) of one policy file. */
@@ -243,6 +260,44 @@ export const POLICY_FILE_SCHEMA = {
           reason: nonEmpty,
           expires: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' },
         },
+      },
+    },
+    spikeGuard: {
+      type: 'object',
+      required: ['triggers'],
+      additionalProperties: false,
+      properties: {
+        triggers: {
+          type: 'array',
+          maxItems: 64,
+          items: {
+            type: 'object',
+            required: ['id', 'signal', 'narrow'],
+            additionalProperties: false,
+            properties: {
+              id: ruleId,
+              signal: { enum: [...SPIKE_SIGNALS] },
+              routes: { type: 'array', items: nonEmpty, minItems: 1, maxItems: 200 },
+              rule: ruleId,
+              factor: { type: 'number', exclusiveMinimum: 1, maximum: 1000 },
+              threshold: { type: 'number', minimum: 0 },
+              minDecisions: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+              narrow: { enum: [...SPIKE_NARROWINGS] },
+              minRisk: identifier,
+              approver: nonEmpty,
+            },
+          },
+        },
+      },
+    },
+    rollout: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        minDecisions: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        maxBlockedRateIncrease: { type: 'number', minimum: 0, maximum: 1 },
+        maxErrorRateIncrease: { type: 'number', minimum: 0, maximum: 1 },
+        maxLatencyP99Ratio: { type: 'number', exclusiveMinimum: 1, maximum: 1000 },
       },
     },
   },
