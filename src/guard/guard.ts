@@ -28,7 +28,7 @@ import type { AsyncDetector, ScanResult } from './findings.js';
 import { buildDetectors, scanText } from './findings.js';
 import type { ToolDeclaration } from './guardrails.js';
 import { composeSystemPrompt, describeTool, fragmentsFor } from './guardrails.js';
-import type { GuardrailFragment, Notifier, SandboxRunner } from './obligations.js';
+import type { GuardrailFragment, Notifier, ObligationOutcome, SandboxRunner } from './obligations.js';
 import { fulfilObligations } from './obligations.js';
 import type { RateLimitStore } from './rate-limit.js';
 import { MemoryRateLimitStore } from './rate-limit.js';
@@ -280,32 +280,69 @@ export function createGuard(opts: GuardOptions = {}): Guard {
     return redactFindings(text, all, undefined, 'mask').text;
   };
 
-  const record = async (
+  /** The record of one decision, built by assignment rather than spreads: this runs on every decision. */
+  const recordOf = (
     decision: Decision,
     interaction: string,
     failure: string | undefined,
     req: DecisionRequest,
     latencyUs: number,
-    extra: Partial<DecisionRecordInput> | undefined,
-  ) => {
-    const sink = sinkReady ?? (await setup);
-    // Built by assignment rather than spreads: this runs on every decision.
+    retained: DecisionRecordInput['retained'] | undefined,
+  ): DecisionRecordInput => {
     const rec: DecisionRecordInput = { decision, interaction, subjectId: req.principal.id, latencyUs };
     if (opts.clock) rec.time = new Date(clock()).toISOString();
     if (req.principal.tenant) rec.tenant = req.principal.tenant;
     if (req.context?.route) rec.route = req.context.route;
     if (req.context?.cohort) rec.cohort = req.context.cohort;
     if (failure) rec.failure = failure;
-    if (extra?.retained) rec.retained = extra.retained;
-    await sink.write(rec);
+    if (retained) rec.retained = retained;
+    return rec;
   };
 
-  const check = async (point: Point, req: DecisionRequest, copts?: CheckOptions): Promise<GuardDecision> => {
+  /** Hands a record to the sink; a sink that throws instead of rejecting counts as a failed write. */
+  const write = (rec: DecisionRecordInput): Promise<void> => {
+    try {
+      return (sinkReady as EvidenceSink).write(rec);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+
+  /** Without evidence the decision cannot stand: no record, no allow (or, buffering, a deny stays a deny). */
+  const withoutEvidence = (result: GuardDecision): GuardDecision => {
+    if (onEvidenceFailure !== 'deny' && result.effect === 'deny') return result;
+    const d = denyDecision(
+      result,
+      'guard/evidence-unavailable',
+      GUARD_MESSAGES.unavailable,
+      'evidence sink unavailable',
+    ) as GuardDecision;
+    d.failure = 'guard/evidence-unavailable';
+    delete d.text;
+    delete d.routeTo;
+    delete d.guardrails;
+    delete d.sandbox;
+    return d;
+  };
+
+  /**
+   * Decides at `point`. Everything up to the evidence write is synchronous unless something has to
+   * wait (async detectors, an async rate-limit store, step-up, approval, notify), so a plain call
+   * makes two promises: the sink's write and the one handed back. `interaction` (internal) joins
+   * the decision to an interaction without copying the caller's context (wrapped tool results).
+   */
+  const check = (
+    point: Point,
+    req: DecisionRequest,
+    copts?: CheckOptions,
+    interactionId?: string,
+  ): Promise<GuardDecision> => {
+    if (!sinkReady) return setup.then(() => check(point, req, copts, interactionId));
     const t0 = performance.now();
-    if (!sinkReady) await setup;
     const now = clock();
+    const provisional = copts?.provisional === true;
     const interaction =
-      req.context?.interaction ?? als.getStore()?.context?.interaction ?? newInteractionId();
+      interactionId ?? req.context?.interaction ?? als.getStore()?.context?.interaction ?? newInteractionId();
     // Copied field by field, not spread: spreading caller objects of varying shapes was the largest
     // cost of a guarded call in a CPU profile (the engine saw the same with its principal).
     const c = req.context;
@@ -330,108 +367,129 @@ export function createGuard(opts: GuardOptions = {}): Guard {
       signals: req.signals,
     };
     const decisionId = createDecisionId();
-    if (point === 'tool' && tracker && req.tool && !copts?.provisional) {
+    if (point === 'tool' && tracker && req.tool && !provisional) {
       const session = context.session ?? `principal:${req.principal.id}`;
       request.signals = {
         ...req.signals,
         ...tracker.recordToolCall(session, req.tool.name, req.tool.args, now),
       };
     }
-    let result: GuardDecision;
-    let clean: Decision;
-    let extra: Partial<DecisionRecordInput> | undefined;
     if (!active) {
       const d = safeBaselineDecision(point, request, decisionId, registry, baselineCause);
-      clean = d;
-      result = { ...d, interaction, failure: 'guard/policy-unavailable' };
-    } else {
-      const text = textAt(point, request);
-      // Fast path: no text or no detectors means nothing to scan and no promise to wait for.
-      const scan: ScanResult =
-        text === undefined || (active.built.length === 0 && asyncNames.size === 0)
-          ? NO_SCAN
-          : await scanText(text, active.built, asyncDetectors, active.configs, budgetMs);
-      // Options built by assignment, not conditional spreads: this runs on every decision.
-      const decideOptions: DecideOptions = { findings: scan.findings, decisionId };
-      // Parsing a time string per decision is costly; pass the guard's clock only when a rule reads `now`.
-      if (opts.clock && active.compiled.internal?.usesNow && !context.time) decideOptions.now = new Date(now);
-      if (scan.unavailable.length > 0)
-        decideOptions.unavailableDetectors = scan.unavailable.map((u) => u.name);
-      let d = decide(active.compiled, point, request, decideOptions);
-      let failure: string | undefined;
-      const closed =
-        scan.unavailable.length === 0 ? scan.unavailable : scan.unavailable.filter((u) => u.failClosed);
-      if (scan.unavailable.length > 0) {
-        d = {
-          ...d,
-          errors: [
-            ...d.errors,
-            ...scan.unavailable.map((u) => ({
-              code: 'guard/detector-unavailable',
-              message: `${u.name}: ${u.cause}`,
-            })),
-          ],
-        };
-      }
-      if (closed.length > 0 && d.effect !== 'deny') {
-        failure = `guard/detector-unavailable:${closed.map((u) => u.name).join(',')}`;
-        d = denyDecision(
-          d,
-          'guard/detector-unavailable',
-          GUARD_MESSAGES.unavailable,
-          `detector unavailable: ${closed.map((u) => `${u.name} (${u.cause})`).join(', ')}`,
-        );
-      } else if (closed.length > 0) {
-        failure = `guard/detector-unavailable:${closed.map((u) => u.name).join(',')}`;
-      }
-      const o =
-        d.effect === 'deny' || d.obligations.length === 0
-          ? { decision: d }
-          : await fulfilObligations(d, point, request, text, scan.findings, {
-              approvals: opts.approvals,
-              stepUp: opts.stepUp,
-              authLevels: opts.authLevels,
-              sandbox: opts.sandbox,
-              notify: opts.notify,
-              limits,
-              scrub,
-              guardrails: active.guardrails,
-              now,
-              provisional: copts?.provisional === true,
-            });
-      clean = o.decision;
-      result = { ...o.decision, interaction } as GuardDecision;
-      if ('text' in o && o.text !== undefined) result.text = o.text;
-      if ('routeTo' in o && o.routeTo) result.routeTo = o.routeTo;
-      if ('guardrails' in o && o.guardrails) result.guardrails = o.guardrails;
-      if ('sandbox' in o && o.sandbox) result.sandbox = o.sandbox;
-      const f = failure ?? o.failure;
-      if (f) result.failure = f;
-      if (o.retained) extra = { retained: o.retained };
+      const result = guardDecision(d, interaction);
+      result.failure = 'guard/policy-unavailable';
+      return finish(d, result, request, t0, undefined, provisional);
     }
-    const latencyUs = Math.round((performance.now() - t0) * 1000);
-    if (copts?.provisional) return result;
-    try {
-      await record(clean, interaction, result.failure, request, latencyUs, extra);
-    } catch {
-      if (onEvidenceFailure === 'deny' || result.effect !== 'deny') {
-        // Without evidence the decision cannot stand: no record, no allow.
-        result = {
-          ...(denyDecision(
-            result,
-            'guard/evidence-unavailable',
+    const policy = active;
+    const text = textAt(point, request);
+    // Nothing to scan (no text, no detectors): no promise to wait for.
+    if (text === undefined || (policy.built.length === 0 && asyncNames.size === 0))
+      return decided(policy, point, request, text, NO_SCAN, decisionId, now, t0, provisional, interaction);
+    return scanText(text, policy.built, asyncDetectors, policy.configs, budgetMs).then((scan) =>
+      decided(policy, point, request, text, scan, decisionId, now, t0, provisional, interaction),
+    );
+  };
+
+  /** Decides with the findings at hand, then carries out the obligations and records. */
+  const decided = (
+    policy: ActivePolicy,
+    point: Point,
+    request: DecisionRequest,
+    text: string | undefined,
+    scan: ScanResult,
+    decisionId: string,
+    now: number,
+    t0: number,
+    provisional: boolean,
+    interaction: string,
+  ): Promise<GuardDecision> => {
+    // Options built by assignment, not conditional spreads: this runs on every decision.
+    const decideOptions: DecideOptions = { findings: scan.findings, decisionId };
+    // Parsing a time string per decision is costly; pass the guard's clock only when a rule reads `now`.
+    if (opts.clock && policy.compiled.internal?.usesNow && !request.context?.time)
+      decideOptions.now = new Date(now);
+    if (scan.unavailable.length > 0) decideOptions.unavailableDetectors = scan.unavailable.map((u) => u.name);
+    let d = decide(policy.compiled, point, request, decideOptions);
+    let failure: string | undefined;
+    if (scan.unavailable.length > 0) {
+      const closed = scan.unavailable.filter((u) => u.failClosed);
+      d = {
+        ...d,
+        errors: [
+          ...d.errors,
+          ...scan.unavailable.map((u) => ({
+            code: 'guard/detector-unavailable',
+            message: `${u.name}: ${u.cause}`,
+          })),
+        ],
+      };
+      if (closed.length > 0) {
+        failure = `guard/detector-unavailable:${closed.map((u) => u.name).join(',')}`;
+        if (d.effect !== 'deny')
+          d = denyDecision(
+            d,
+            'guard/detector-unavailable',
             GUARD_MESSAGES.unavailable,
-            'evidence sink unavailable',
-          ) as GuardDecision),
-          failure: 'guard/evidence-unavailable',
-        };
-        delete result.text;
-        delete result.routeTo;
-        delete result.guardrails;
-        delete result.sandbox;
+            `detector unavailable: ${closed.map((u) => `${u.name} (${u.cause})`).join(', ')}`,
+          );
       }
     }
-    return result;
+    if (d.effect === 'deny' || d.obligations.length === 0) {
+      const result = guardDecision(d, interaction);
+      if (failure) result.failure = failure;
+      return finish(d, result, request, t0, undefined, provisional);
+    }
+    const o = fulfilObligations(d, point, request, text, scan.findings, {
+      approvals: opts.approvals,
+      stepUp: opts.stepUp,
+      authLevels: opts.authLevels,
+      sandbox: opts.sandbox,
+      notify: opts.notify,
+      limits,
+      scrub,
+      guardrails: policy.guardrails,
+      now,
+      provisional,
+    });
+    if (o instanceof Promise)
+      return o.then((x) => fulfilled(x, failure, request, t0, provisional, interaction));
+    return fulfilled(o, failure, request, t0, provisional, interaction);
+  };
+
+  const fulfilled = (
+    o: ObligationOutcome,
+    failure: string | undefined,
+    request: DecisionRequest,
+    t0: number,
+    provisional: boolean,
+    interaction: string,
+  ): Promise<GuardDecision> => {
+    const result = guardDecision(o.decision, interaction);
+    if (o.text !== undefined) result.text = o.text;
+    if (o.routeTo) result.routeTo = o.routeTo;
+    if (o.guardrails) result.guardrails = o.guardrails;
+    if (o.sandbox) result.sandbox = o.sandbox;
+    const f = failure ?? o.failure;
+    if (f) result.failure = f;
+    return finish(o.decision, result, request, t0, o.retained, provisional);
+  };
+
+  /** Records the decision (unless provisional) and settles once the sink acknowledged or refused. */
+  const finish = (
+    clean: Decision,
+    result: GuardDecision,
+    request: DecisionRequest,
+    t0: number,
+    retained: DecisionRecordInput['retained'] | undefined,
+    provisional: boolean,
+  ): Promise<GuardDecision> => {
+    if (provisional) return Promise.resolve(result);
+    const latencyUs = Math.round((performance.now() - t0) * 1000);
+    const rec = recordOf(clean, result.interaction, result.failure, request, latencyUs, retained);
+    return write(rec).then(
+      () => result,
+      () => withoutEvidence(result),
+    );
   };
 
   const resolveCtx = (
@@ -489,8 +547,11 @@ export function createGuard(opts: GuardOptions = {}): Guard {
             'no principal for wrapped tool',
           );
           const g: GuardDecision = { ...d, interaction: newInteractionId(), failure: 'guard/no-principal' };
+          if (!sinkReady) await setup;
           try {
-            await record(d, g.interaction, g.failure, { principal: { id: 'anonymous' } }, 0, undefined);
+            await write(
+              recordOf(d, g.interaction, g.failure, { principal: { id: 'anonymous' } }, 0, undefined),
+            );
           } catch {
             // Already a deny; nothing more conservative is possible.
           }
@@ -531,3 +592,27 @@ export function createGuard(opts: GuardOptions = {}): Guard {
 }
 
 const NO_SCAN: ScanResult = { findings: {}, unavailable: [] };
+
+/**
+ * The engine's decision plus the interaction id, as a literal of one fixed shape: a spread of the
+ * decision here was a visible cost of every check.
+ */
+function guardDecision(d: Decision, interaction: string): GuardDecision {
+  const g: GuardDecision = {
+    decisionId: d.decisionId,
+    point: d.point,
+    effect: d.effect,
+    outcome: d.outcome,
+    obligations: d.obligations,
+    rules: d.rules,
+    risk: d.risk,
+    message: d.message,
+    reason: d.reason,
+    policy: d.policy,
+    errors: d.errors,
+    evidence: d.evidence,
+    interaction,
+  };
+  if (d.exceptions !== undefined) g.exceptions = d.exceptions;
+  return g;
+}

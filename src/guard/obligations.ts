@@ -8,7 +8,7 @@ import type { ApprovalsAdapter } from './approvals.js';
 import { newApprovalId } from './approvals.js';
 import { denyDecision, GUARD_MESSAGES } from './deny.js';
 import { parseDuration } from './duration.js';
-import type { RateLimitStore } from './rate-limit.js';
+import type { RateLimitHit, RateLimitStore } from './rate-limit.js';
 import type { RedactMode } from './redaction.js';
 import { redactFindings } from './redaction.js';
 import type { StepUpAdapter } from './step-up.js';
@@ -47,6 +47,7 @@ export interface ObligationDeps {
 }
 
 const SIDE_EFFECT_FREE = new Set(['redact', 'route_to', 'inject_guardrail']);
+const REDACT_MODES: readonly string[] = ['mask', 'partial', 'hash', 'tokenize', 'drop', 'remove'];
 
 /** The outcome after obligations ran. */
 export interface ObligationOutcome {
@@ -133,207 +134,306 @@ function pick(req: DecisionRequest, path: string): unknown {
   return cur;
 }
 
-/** Carries out every obligation on `d`; resolves with a deny at the first one that fails. */
-export async function fulfilObligations(
+/**
+ * Carries out every obligation on `d`; the outcome is a deny at the first one that fails.
+ * Synchronous while every obligation can be carried out at once (rate limits in a synchronous
+ * store, redaction, routing, guardrails, retain, sandbox): a promise only when one has to wait
+ * (an asynchronous store, step-up, notify, approval), so a plain allow creates no promise.
+ */
+export function fulfilObligations(
   d: Decision,
   point: Point,
   req: DecisionRequest,
   text: string | undefined,
   findings: Readonly<Record<string, Finding[]>>,
   deps: ObligationDeps,
-): Promise<ObligationOutcome> {
+): ObligationOutcome | Promise<ObligationOutcome> {
   if (d.effect === 'deny' || d.obligations.length === 0) return { decision: d };
-  const out: ObligationOutcome = { decision: d };
-  const fail = (code: string, message: string, reason: string): ObligationOutcome =>
-    failWith(d, code, message, reason);
-  const obligations = d.obligations.length > 1 ? [...d.obligations].sort(byOrder) : d.obligations;
-  let current = text;
-  for (const o of obligations) {
-    if (deps.provisional && !SIDE_EFFECT_FREE.has(o.type)) continue;
-    switch (o.type) {
-      case 'rate_limit': {
-        let limit: number;
-        let windowMs: number;
-        try {
-          limit = Number(o.limit);
-          windowMs = cachedDuration(o.window ?? '1m');
-        } catch {
-          return fail(
-            'guard/bad-obligation',
-            GUARD_MESSAGES.unavailable,
-            `rate_limit from ${o.rule}: bad window`,
-          );
-        }
-        if (!Number.isFinite(limit) || limit < 0 || windowMs <= 0) {
-          return fail(
-            'guard/bad-obligation',
-            GUARD_MESSAGES.unavailable,
-            `rate_limit from ${o.rule}: bad limit`,
-          );
-        }
-        try {
-          const hit = await deps.limits.hit(rateLimitKey(o, req), limit, windowMs, deps.now);
-          if (!hit.allowed) {
-            return fail(
-              'guard/rate-limited',
-              GUARD_MESSAGES.rateLimit,
-              `rate limit ${limit}/${String(o.window)} of ${o.rule}`,
-            );
-          }
-        } catch {
-          return fail(
-            'guard/rate-limit-store-unavailable',
-            GUARD_MESSAGES.unavailable,
-            'rate-limit store failed',
-          );
-        }
-        break;
-      }
-      case 'inject_guardrail': {
-        const frag = deps.guardrails.find((g) => g.id === o.fragment);
-        if (!frag) {
-          return fail(
-            'guard/unknown-guardrail',
-            GUARD_MESSAGES.unavailable,
-            `guardrail ${String(o.fragment)} missing`,
-          );
-        }
-        out.guardrails = [...(out.guardrails ?? []), frag.text];
-        break;
-      }
-      case 'redact': {
-        if (current === undefined) {
-          return fail(
-            'guard/obligation-unfulfillable',
-            GUARD_MESSAGES.refused,
-            `redact at ${point} has no text`,
-          );
-        }
-        const entities = Array.isArray(o.entities) ? o.entities.map(String) : undefined;
-        const modes: readonly string[] = ['mask', 'partial', 'hash', 'tokenize', 'drop', 'remove'];
-        const mode = (typeof o.mode === 'string' && modes.includes(o.mode) ? o.mode : 'mask') as RedactMode;
-        const from = Array.isArray(o.detectors) ? o.detectors.map(String) : Object.keys(findings);
-        const all = from.flatMap((n) => findings[n] ?? []);
-        current = redactFindings(current, all, entities, mode).text;
-        out.text = current;
-        break;
-      }
-      case 'route_to': {
-        out.routeTo = {
-          ...(typeof o.model === 'string' ? { model: o.model } : {}),
-          ...(typeof o.tier === 'string' ? { tier: o.tier } : {}),
-        };
-        break;
-      }
-      case 'retain': {
-        const fields: Record<string, unknown> = {};
-        for (const f of Array.isArray(o.fields) ? o.fields.map(String) : []) {
-          const v = pick(req, f);
-          if (v !== undefined) fields[f] = typeof v === 'string' ? deps.scrub(v) : v;
-        }
-        out.retained = { fields, retention: String(o.ttl ?? o.retention ?? '30d') };
-        break;
-      }
-      case 'sandbox': {
-        if (!deps.sandbox) {
-          return fail(
-            'guard/no-sandbox',
-            GUARD_MESSAGES.unavailable,
-            `no sandbox runner for profile ${String(o.profile)}`,
-          );
-        }
-        out.sandbox = String(o.profile ?? 'default');
-        break;
-      }
-      case 'step_up_auth': {
-        const level = String(o.level ?? 'mfa');
-        if (authLevelSatisfies(req.principal.authLevel, level, deps.authLevels)) break;
-        if (!deps.stepUp)
-          return fail('guard/no-step-up-adapter', GUARD_MESSAGES.stepUp, `step-up to ${level} impossible`);
-        const ok = await withTimeout(
-          (signal) =>
-            deps.stepUp!.challenge({ principal: req.principal, level, decisionId: d.decisionId }, signal),
-          parseDurationOr(o.timeout, 120_000),
+  const run: Run = {
+    d,
+    point,
+    req,
+    findings,
+    deps,
+    out: { decision: d },
+    current: text,
+    list: d.obligations.length > 1 ? [...d.obligations].sort(byOrder) : d.obligations,
+  };
+  return continueFrom(run, 0);
+}
+
+/** The state of one run through the obligations of a decision. */
+interface Run {
+  d: Decision;
+  point: Point;
+  req: DecisionRequest;
+  findings: Readonly<Record<string, Finding[]>>;
+  deps: ObligationDeps;
+  out: ObligationOutcome;
+  current: string | undefined;
+  list: readonly Obligation[];
+}
+
+/** Runs obligations from `i` on; switches to a promise at the first one that has to wait. */
+function continueFrom(run: Run, i: number): ObligationOutcome | Promise<ObligationOutcome> {
+  for (; i < run.list.length; i++) {
+    const o = run.list[i]!;
+    if (run.deps.provisional && !SIDE_EFFECT_FREE.has(o.type)) continue;
+    const step = carryOut(run, o);
+    if (step === undefined) continue;
+    if (step instanceof Promise) {
+      const next = i + 1;
+      return step.then((failed) => failed ?? continueFrom(run, next));
+    }
+    return step;
+  }
+  return run.out;
+}
+
+const fail = (run: Run, code: string, message: string, reason: string): ObligationOutcome =>
+  failWith(run.d, code, message, reason);
+
+/** One obligation: `undefined` when carried out, a deny outcome when not, or a promise of either. */
+function carryOut(
+  run: Run,
+  o: Obligation,
+): ObligationOutcome | undefined | Promise<ObligationOutcome | undefined> {
+  const { point, req, deps, out } = run;
+  switch (o.type) {
+    case 'rate_limit':
+      return rateLimit(run, o);
+    case 'inject_guardrail': {
+      const frag = deps.guardrails.find((g) => g.id === o.fragment);
+      if (!frag) {
+        return fail(
+          run,
+          'guard/unknown-guardrail',
+          GUARD_MESSAGES.unavailable,
+          `guardrail ${String(o.fragment)} missing`,
         );
-        if (!ok?.ok || (ok.level !== undefined && !authLevelSatisfies(ok.level, level, deps.authLevels))) {
-          return fail('guard/step-up-failed', GUARD_MESSAGES.stepUp, `step-up to ${level} failed`);
-        }
-        break;
       }
-      case 'notify': {
-        if (!deps.notify) return fail('guard/no-notifier', GUARD_MESSAGES.unavailable, 'no notifier');
-        try {
-          await deps.notify(String(o.channel ?? 'default'), {
+      out.guardrails = [...(out.guardrails ?? []), frag.text];
+      return undefined;
+    }
+    case 'redact': {
+      if (run.current === undefined) {
+        return fail(
+          run,
+          'guard/obligation-unfulfillable',
+          GUARD_MESSAGES.refused,
+          `redact at ${point} has no text`,
+        );
+      }
+      const entities = Array.isArray(o.entities) ? o.entities.map(String) : undefined;
+      const mode = (
+        typeof o.mode === 'string' && REDACT_MODES.includes(o.mode) ? o.mode : 'mask'
+      ) as RedactMode;
+      const from = Array.isArray(o.detectors) ? o.detectors.map(String) : Object.keys(run.findings);
+      const all = from.flatMap((n) => run.findings[n] ?? []);
+      run.current = redactFindings(run.current, all, entities, mode).text;
+      out.text = run.current;
+      return undefined;
+    }
+    case 'route_to': {
+      out.routeTo = {
+        ...(typeof o.model === 'string' ? { model: o.model } : {}),
+        ...(typeof o.tier === 'string' ? { tier: o.tier } : {}),
+      };
+      return undefined;
+    }
+    case 'retain': {
+      const fields: Record<string, unknown> = {};
+      for (const f of Array.isArray(o.fields) ? o.fields.map(String) : []) {
+        const v = pick(req, f);
+        if (v !== undefined) fields[f] = typeof v === 'string' ? deps.scrub(v) : v;
+      }
+      out.retained = { fields, retention: String(o.ttl ?? o.retention ?? '30d') };
+      return undefined;
+    }
+    case 'sandbox': {
+      if (!deps.sandbox) {
+        return fail(
+          run,
+          'guard/no-sandbox',
+          GUARD_MESSAGES.unavailable,
+          `no sandbox runner for profile ${String(o.profile)}`,
+        );
+      }
+      out.sandbox = String(o.profile ?? 'default');
+      return undefined;
+    }
+    case 'step_up_auth': {
+      const level = String(o.level ?? 'mfa');
+      if (authLevelSatisfies(req.principal.authLevel, level, deps.authLevels)) return undefined;
+      if (!deps.stepUp)
+        return fail(run, 'guard/no-step-up-adapter', GUARD_MESSAGES.stepUp, `step-up to ${level} impossible`);
+      return stepUp(run, deps.stepUp, level, parseDurationOr(o.timeout, 120_000));
+    }
+    case 'notify': {
+      if (!deps.notify) return fail(run, 'guard/no-notifier', GUARD_MESSAGES.unavailable, 'no notifier');
+      return notify(run, deps.notify, String(o.channel ?? 'default'));
+    }
+    case 'require_approval': {
+      if (!deps.approvals)
+        return fail(run, 'guard/no-approvals-adapter', GUARD_MESSAGES.approval, 'no approvals adapter');
+      return approve(run, deps.approvals, o);
+    }
+    default:
+      return fail(
+        run,
+        'guard/unknown-obligation',
+        GUARD_MESSAGES.unavailable,
+        `no handler for ${String(o.type)}`,
+      );
+  }
+}
+
+/** A `rate_limit` obligation; synchronous when the store answers synchronously (the memory store). */
+function rateLimit(
+  run: Run,
+  o: Obligation,
+): ObligationOutcome | undefined | Promise<ObligationOutcome | undefined> {
+  let limit: number;
+  let windowMs: number;
+  try {
+    limit = Number(o.limit);
+    windowMs = cachedDuration(o.window ?? '1m');
+  } catch {
+    return fail(
+      run,
+      'guard/bad-obligation',
+      GUARD_MESSAGES.unavailable,
+      `rate_limit from ${o.rule}: bad window`,
+    );
+  }
+  if (!Number.isFinite(limit) || limit < 0 || windowMs <= 0) {
+    return fail(
+      run,
+      'guard/bad-obligation',
+      GUARD_MESSAGES.unavailable,
+      `rate_limit from ${o.rule}: bad limit`,
+    );
+  }
+  let hit: RateLimitHit | Promise<RateLimitHit>;
+  try {
+    hit = run.deps.limits.hit(rateLimitKey(o, run.req), limit, windowMs, run.deps.now);
+  } catch {
+    return storeFailed(run);
+  }
+  if (hit instanceof Promise) {
+    return hit.then(
+      (h) => (h.allowed ? undefined : rateLimited(run, o, limit)),
+      () => storeFailed(run),
+    );
+  }
+  return hit.allowed ? undefined : rateLimited(run, o, limit);
+}
+
+function rateLimited(run: Run, o: Obligation, limit: number): ObligationOutcome {
+  return fail(
+    run,
+    'guard/rate-limited',
+    GUARD_MESSAGES.rateLimit,
+    `rate limit ${limit}/${String(o.window)} of ${o.rule}`,
+  );
+}
+
+function storeFailed(run: Run): ObligationOutcome {
+  return fail(
+    run,
+    'guard/rate-limit-store-unavailable',
+    GUARD_MESSAGES.unavailable,
+    'rate-limit store failed',
+  );
+}
+
+async function stepUp(
+  run: Run,
+  adapter: StepUpAdapter,
+  level: string,
+  timeoutMs: number,
+): Promise<ObligationOutcome | undefined> {
+  const { d, req, deps } = run;
+  const ok = await withTimeout(
+    (signal) => adapter.challenge({ principal: req.principal, level, decisionId: d.decisionId }, signal),
+    timeoutMs,
+  );
+  if (!ok?.ok || (ok.level !== undefined && !authLevelSatisfies(ok.level, level, deps.authLevels))) {
+    return fail(run, 'guard/step-up-failed', GUARD_MESSAGES.stepUp, `step-up to ${level} failed`);
+  }
+  return undefined;
+}
+
+async function notify(run: Run, notifier: Notifier, channel: string): Promise<ObligationOutcome | undefined> {
+  const { d, point, req } = run;
+  try {
+    await notifier(channel, {
+      decisionId: d.decisionId,
+      point,
+      rules: d.rules,
+      risk: d.risk,
+      principal: req.principal.id,
+    });
+  } catch {
+    return fail(run, 'guard/notify-failed', GUARD_MESSAGES.unavailable, 'notify failed');
+  }
+  return undefined;
+}
+
+async function approve(
+  run: Run,
+  approvals: ApprovalsAdapter,
+  o: Obligation,
+): Promise<ObligationOutcome | undefined> {
+  const { d, point, req, deps } = run;
+  const timeoutMs = parseDurationOr(o.timeout, 15 * 60_000);
+  // `count` approvals from distinct approvers, none of them the requester (four-eyes).
+  const count = Math.min(10, Math.max(1, Number.isInteger(o.count) ? Number(o.count) : 1));
+  const ask = (index: number) =>
+    withTimeout(
+      (signal) =>
+        approvals.request(
+          {
+            id: newApprovalId(),
             decisionId: d.decisionId,
             point,
-            rules: d.rules,
-            risk: d.risk,
-            principal: req.principal.id,
-          });
-        } catch {
-          return fail('guard/notify-failed', GUARD_MESSAGES.unavailable, 'notify failed');
-        }
-        break;
-      }
-      case 'require_approval': {
-        if (!deps.approvals)
-          return fail('guard/no-approvals-adapter', GUARD_MESSAGES.approval, 'no approvals adapter');
-        const timeoutMs = parseDurationOr(o.timeout, 15 * 60_000);
-        // `count` approvals from distinct approvers, none of them the requester (four-eyes).
-        const count = Math.min(10, Math.max(1, Number.isInteger(o.count) ? Number(o.count) : 1));
-        const ask = (index: number) =>
-          withTimeout(
-            (signal) =>
-              deps.approvals!.request(
-                {
-                  id: newApprovalId(),
-                  decisionId: d.decisionId,
-                  point,
-                  ...(typeof o.role === 'string' ? { role: o.role } : {}),
-                  ...(o.rule ? { rule: o.rule } : {}),
-                  principal: {
-                    id: req.principal.id,
-                    ...(req.principal.tenant ? { tenant: req.principal.tenant } : {}),
-                  },
-                  ...(req.tool ? { tool: req.tool.name, args: req.tool.args ?? {} } : {}),
-                  message: d.message,
-                  timeoutMs,
-                  requestedAt: new Date(deps.now).toISOString(),
-                  ...(count > 1 ? { count, index } : {}),
-                },
-                signal,
-              ),
+            ...(typeof o.role === 'string' ? { role: o.role } : {}),
+            ...(o.rule ? { rule: o.rule } : {}),
+            principal: {
+              id: req.principal.id,
+              ...(req.principal.tenant ? { tenant: req.principal.tenant } : {}),
+            },
+            ...(req.tool ? { tool: req.tool.name, args: req.tool.args ?? {} } : {}),
+            message: d.message,
             timeoutMs,
-          );
-        const answers = await Promise.all(Array.from({ length: count }, (_, i) => ask(i + 1)));
-        if (answers.some((r) => !r))
-          return fail('guard/approval-timeout', GUARD_MESSAGES.approval, 'approval timed out or failed');
-        if (answers.some((r) => !r!.approved))
-          return fail('guard/approval-rejected', GUARD_MESSAGES.approval, 'approval rejected');
-        const approvers = answers.map((r) => r!.approver);
-        if (approvers.some((a) => a !== undefined && a === req.principal.id))
-          return fail(
-            'guard/self-approval',
-            GUARD_MESSAGES.approval,
-            'the requester approved their own request',
-          );
-        if (count > 1 && (approvers.some((a) => a === undefined) || new Set(approvers).size < count))
-          return fail(
-            'guard/approvers-not-distinct',
-            GUARD_MESSAGES.approval,
-            `needs ${count} distinct approvers`,
-          );
-        break;
-      }
-      default:
-        return fail(
-          'guard/unknown-obligation',
-          GUARD_MESSAGES.unavailable,
-          `no handler for ${String(o.type)}`,
-        );
-    }
-  }
-  return out;
+            requestedAt: new Date(deps.now).toISOString(),
+            ...(count > 1 ? { count, index } : {}),
+          },
+          signal,
+        ),
+      timeoutMs,
+    );
+  const answers = await Promise.all(Array.from({ length: count }, (_, i) => ask(i + 1)));
+  if (answers.some((r) => !r))
+    return fail(run, 'guard/approval-timeout', GUARD_MESSAGES.approval, 'approval timed out or failed');
+  if (answers.some((r) => !r!.approved))
+    return fail(run, 'guard/approval-rejected', GUARD_MESSAGES.approval, 'approval rejected');
+  const approvers = answers.map((r) => r!.approver);
+  if (approvers.some((a) => a !== undefined && a === req.principal.id))
+    return fail(
+      run,
+      'guard/self-approval',
+      GUARD_MESSAGES.approval,
+      'the requester approved their own request',
+    );
+  if (count > 1 && (approvers.some((a) => a === undefined) || new Set(approvers).size < count))
+    return fail(
+      run,
+      'guard/approvers-not-distinct',
+      GUARD_MESSAGES.approval,
+      `needs ${count} distinct approvers`,
+    );
+  return undefined;
 }
 
 function parseDurationOr(v: unknown, fallback: number): number {

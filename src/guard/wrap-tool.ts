@@ -11,7 +11,8 @@ import type { SandboxRunner } from './obligations.js';
 
 /** What the wrapper needs from its guard. */
 export interface WrapDeps {
-  check(point: Point, req: DecisionRequest): Promise<GuardDecision>;
+  /** Decides at a point; `interaction` joins the decision to that interaction (the tool result's check). */
+  check(point: Point, req: DecisionRequest, opts?: undefined, interaction?: string): Promise<GuardDecision>;
   context(): GuardContext | undefined;
   sandbox: SandboxRunner | undefined;
   /** Records and returns the deny used when no principal is known. */
@@ -33,22 +34,27 @@ export function resultText(result: unknown): string {
   }
 }
 
+const EMPTY_ARGS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
 /** Wraps `fn` so every call is gated; a denial throws {@link PolicyDeniedError}. */
 export function wrapGuardedTool<A extends Record<string, unknown>, R, Rest extends unknown[]>(
   name: string,
   fn: (args: A, ...rest: Rest) => R | Promise<R>,
   deps: WrapDeps,
 ): (args: A, ...rest: Rest) => Promise<R> {
+  const deriveResource = deps.resource;
   return async (args: A, ...rest: Rest): Promise<R> => {
     const ctx = deps.context();
     if (!ctx) {
       const d = await deps.deniedWithoutPrincipal();
       throw new PolicyDeniedError(d.message, d.decisionId);
     }
+    const toolArgs = (args ?? EMPTY_ARGS) as Record<string, unknown>;
     let resource = ctx.resource;
-    if (deps.resource) {
+    if (deriveResource) {
       try {
-        resource = (await deps.resource((args ?? {}) as Record<string, unknown>)) ?? resource;
+        const r = deriveResource(toolArgs);
+        resource = (r instanceof Promise ? await r : r) ?? resource;
       } catch {
         // Unknown resource: decide without its owner, so ownership rules cannot match an allow by accident.
         resource = { kind: 'unknown' };
@@ -60,19 +66,22 @@ export function wrapGuardedTool<A extends Record<string, unknown>, R, Rest exten
       principal: ctx.principal,
       context: ctx.context,
       resource,
-      tool: { name, args: (args ?? {}) as Record<string, unknown> },
+      tool: { name, args: toolArgs },
     });
     if (gate.effect === 'deny') throw new PolicyDeniedError(gate.message, gate.decisionId);
-    const run = async (): Promise<R> => fn(args, ...rest);
-    const result = gate.sandbox && deps.sandbox ? await deps.sandbox(gate.sandbox, run) : await run();
+    const result =
+      gate.sandbox && deps.sandbox
+        ? await deps.sandbox(gate.sandbox, async () => fn(args, ...rest))
+        : await fn(args, ...rest);
     const text = resultText(result);
-    // The output check joins the same interaction as the gate.
-    const out = await deps.check('output', {
-      principal: ctx.principal,
-      context: { ...ctx.context, interaction: gate.interaction },
-      resource,
-      output: { text, source: 'tool' },
-    });
+    // The output check joins the gate's interaction; the guard sets it on its own copy of the
+    // context, so the caller's context is passed as is.
+    const out = await deps.check(
+      'output',
+      { principal: ctx.principal, context: ctx.context, resource, output: { text, source: 'tool' } },
+      undefined,
+      gate.interaction,
+    );
     if (out.effect === 'deny') throw new PolicyDeniedError(out.message, out.decisionId);
     if (out.text === undefined || out.text === text) return result;
     if (typeof result === 'string') return out.text as R;
