@@ -5,16 +5,18 @@
  */
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
+import { ActivationStore } from '../bundle/activation-store.js';
 import type { BundleSource } from '../bundle/file-source.js';
 import { parseGovernance } from '../bundle/governance.js';
 import { loadPolicy } from '../bundle/load-policy.js';
-import { type ActivePolicy, PolicyRuntime } from '../bundle/policy-runtime.js';
+import { PolicyRuntime } from '../bundle/policy-runtime.js';
 import { watchStateDir } from '../bundle/state-dir-source.js';
 import type { CompiledPolicy } from '../engine/index.js';
 import { JsonlSink, MemorySink, PostgresSink, SqliteSink } from '../evidence/index.js';
 import type { EvidenceSink } from '../evidence/sink.js';
+import { openAuditSink } from './admin/audit-sink.js';
 import type { ServeConfig } from './config.js';
 import { RedisKillSwitches } from './kill-switches.js';
 import { createDecisionServer, type DecisionServer } from './server.js';
@@ -59,17 +61,19 @@ function openEvidence(config: ServeConfig['evidence']): { sink: EvidenceSink; la
  */
 export async function startServer(config: ServeConfig): Promise<StartedServer> {
   let runtime: PolicyRuntime | undefined;
+  let store: ActivationStore | undefined;
   let policy: CompiledPolicy | undefined;
   if (config.stateDir) {
     const govPath = config.governance as string;
-    runtime = new PolicyRuntime({
-      governance: parseGovernance(await readFile(govPath, 'utf8'), govPath),
-      actor: 'rampart-serve',
-    });
+    const governance = parseGovernance(await readFile(govPath, 'utf8'), govPath);
+    runtime = new PolicyRuntime({ governance, actor: 'rampart-serve' });
+    // The admin API writes the same directory `rampart activate` does, verified against the same file.
+    store = new ActivationStore(config.stateDir, governance);
   } else {
     policy = await loadPolicy(config.policyDir);
   }
   const { sink, label } = openEvidence(config.evidence);
+  const audit = openAuditSink(config.evidence);
   const killSwitches = config.redisUrl
     ? await RedisKillSwitches.open(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), {
         ownsClient: true,
@@ -83,19 +87,16 @@ export async function startServer(config: ServeConfig): Promise<StartedServer> {
     auth: config.auth,
     limits: config.limits,
     ...(killSwitches ? { killSwitches } : {}),
+    // The runtime's activations reach the server through the admin wiring (also for API actions).
+    admin: {
+      ...(runtime && store ? { runtime, store, exceptionsPath: join(store.dir, 'exceptions.json') } : {}),
+      ...(audit ? { audit: audit.sink } : {}),
+    },
   });
   let source: BundleSource | undefined;
   if (runtime && config.stateDir) {
-    // Only verified bundles reach `activated`; the safe baseline keeps /readyz at 503.
-    const apply = (a: ActivePolicy) =>
-      server.setPolicy(
-        a.kind === 'bundle' ? a.compiled : undefined,
-        'bundle',
-        `safe baseline active (${runtime?.lastError?.message ?? 'no verified bundle'})`,
-      );
-    runtime.on('activated', apply);
+    // Only verified bundles reach `activated` (the server listens for it); the safe baseline keeps /readyz at 503.
     source = await watchStateDir(config.stateDir, runtime, { actor: 'rampart-serve' });
-    apply(runtime.current());
   }
   const url = await server.listen(config.port, config.host);
   const active = server.decider.active();
@@ -111,6 +112,7 @@ export async function startServer(config: ServeConfig): Promise<StartedServer> {
       : `  auth      ${[config.auth.apiKeys ? `${config.auth.apiKeys.length} API key(s)` : '', config.auth.jwt ? 'JWT' : ''].filter(Boolean).join(' + ')}`,
     `  kill      ${config.redisUrl ? 'switches shared through Redis' : 'switches in this process only (set RAMPART_REDIS_URL to share)'}; POST ${url}/v1/admin/killswitch`,
     `  decide    POST ${url}/v1/decide/{input|route|tool|output|persist}`,
+    `  admin     ${url}/v1/admin/{bundles,exceptions,logs}${config.stateDir ? '' : ' (bundles and exceptions need --state)'}; audit ${audit?.label ?? 'stream admin of the same store'}`,
     `  openapi   ${url}/openapi.json`,
     `  health    ${url}/healthz  ready: ${url}/readyz`,
     `  metrics   ${url}/metrics`,
