@@ -75,6 +75,7 @@ const IBAN_Y = sticky(IBAN_RE);
 const IPV4_Y = sticky(IPV4_RE);
 const NINO_Y = sticky(NINO_RE);
 const PHONE_Y = sticky(PHONE_RE);
+const IPV6_Y = sticky(IPV6_RE);
 const DIGIT_RUN = /\d+/g;
 
 const SSN_CONTEXT = ['ssn', 'social security', 'social sec', 'ss#', 'ss #', 'taxpayer', 'tin'];
@@ -158,12 +159,10 @@ function matchesAt(re: RegExp, text: string, starts: readonly number[]): RegExpE
 }
 
 /**
- * For tests: each digit-anchored pattern's global form beside what the candidate scan reports with
+ * For tests: each digit- or colon-anchored pattern's global form beside what the candidate scan reports with
  * it (`[offset, match]` pairs), so the two can be compared on arbitrary text.
  */
-export function digitAnchoredReadings(
-  text: string,
-): Record<string, { global: string[]; anchored: string[] }> {
+export function anchoredReadings(text: string): Record<string, { global: string[]; anchored: string[] }> {
   const runs = digitRuns(text);
   const capitals = capitalsStarts(runs);
   const read = (m: RegExpExecArray): string => `${m.index}:${m[0]}`;
@@ -175,6 +174,7 @@ export function digitAnchoredReadings(
     [PHONE_RE, PHONE_Y, phoneStarts(text, runs)],
     [IBAN_RE, IBAN_Y, capitals],
     [NINO_RE, NINO_Y, capitals],
+    [IPV6_RE, IPV6_Y, colonStarts(text)],
   ];
   const out: Record<string, { global: string[]; anchored: string[] }> = {};
   for (const [global, anchored, starts] of pairs)
@@ -192,6 +192,21 @@ function phoneStarts(text: string, runs: DigitRuns): number[] {
     const c = text.charCodeAt(d - 1);
     if (c === 43 || c === 40) out.push(d - 1);
     out.push(d);
+  }
+  return out;
+}
+
+/**
+ * Where an IPv6 match can begin: its first colon follows at most four hex digits, so it starts in the
+ * four characters before a colon or at the colon (the regex, tried at every hex-letter word start of
+ * prose, was the costliest PII scan left once texts with URLs passed the seven-colon gate).
+ */
+function colonStarts(text: string): number[] {
+  const out: number[] = [];
+  let next = 0;
+  for (let p = text.indexOf(':'); p !== -1; p = text.indexOf(':', p + 1)) {
+    for (let s = Math.max(next, p - 4); s <= p; s++) out.push(s);
+    next = p + 1;
   }
   return out;
 }
@@ -310,7 +325,7 @@ function scanIp(text: string, emit: Emit, runs: DigitRuns): void {
         emit('IP_ADDRESS', m.index, end, 0.9);
     }
   if (ipv6Possible(text))
-    for (const m of text.matchAll(IPV6_RE)) {
+    for (const m of matchesAt(IPV6_Y, text, colonStarts(text))) {
       const value = m[0];
       if (value.length < 3 || !/[0-9A-Fa-f]/.test(value) || !ipv6Valid(value)) continue;
       // Clock times like 12:30:45 and MAC-like short forms are not addresses.

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { digitAnchoredReadings } from '../../src/detect/pii.js';
+import { anchoredReadings } from '../../src/detect/pii.js';
 
 /** Every digit-anchored pattern must read the same matches whether scanned globally or at candidates. */
 function expectSame(text: string): void {
-  for (const [source, { global, anchored }] of Object.entries(digitAnchoredReadings(text)))
+  for (const [source, { global, anchored }] of Object.entries(anchoredReadings(text)))
     expect({ source, matches: anchored }).toEqual({ source, matches: global });
 }
 
@@ -16,6 +16,7 @@ describe('digit-run candidates', () => {
     'hosts 192.0.2.1, 10.0.0.255. version 1.2.3.4 and 1.2.3.4.5',
     'routing 021000021 and 0210000210; 12345678901234567890123',
     '+(12) 34, ++123 4567 890, ((12) 345-6789, A1 B22 CC333 DD 4444',
+    'v6 2001:db8::1, fe80::1%eth0, ::ffff:192.0.2.1, 2001:0db8:0000:0000:0000:ff00:0042:8329 at 12:30:45',
   ])('reads %j as the global scan does', (text) => {
     expectSame(text);
   });
@@ -43,6 +44,12 @@ describe('digit-run candidates', () => {
       'x',
       '_',
       '\n',
+      'a',
+      'F',
+      'db8',
+      'beef',
+      'cafe0',
+      '::',
     );
     fc.assert(
       fc.property(fc.array(parts, { maxLength: 80 }), (chunks) => {
