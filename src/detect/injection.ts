@@ -11,7 +11,7 @@ import { checkOptions, readRisk, readThreshold } from './config-check.js';
 import { DetectError } from './errors.js';
 import { PHRASE_FAMILIES, STRUCTURAL_MARKERS } from './injection-phrases.js';
 import type { NormalizedText } from './normalize.js';
-import { normalizeForInjection } from './normalize.js';
+import { closeLetterSpacing, normalizeForInjection } from './normalize.js';
 
 const INJECTION_VERSION = '1.0.0';
 
@@ -100,6 +100,11 @@ export function injectionSignals(text: string, depth = 0): InjectionSignal[] {
   const { plain, folded, rot13 } = normalizeForInjection(text);
   matchFamilies(folded, folded.text, 'folded', 0, signals);
   matchFamilies(plain, plain.text, 'plain', 0, signals);
+  // Letter-spaced words ("I G N O R E  a l l …") are read once more, closed up.
+  const closedFolded = closeLetterSpacing(text, folded);
+  if (closedFolded) matchFamilies(closedFolded, closedFolded.text, 'folded', 0, signals);
+  const closedPlain = closeLetterSpacing(text, plain);
+  if (closedPlain) matchFamilies(closedPlain, closedPlain.text, 'plain', 0, signals);
   const before = signals.length;
   matchFamilies(rot13, rot13.text, 'folded', 0.05, signals);
   for (let i = before; i < signals.length; i++) {

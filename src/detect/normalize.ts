@@ -224,3 +224,71 @@ export function normalizeForInjection(text: string): {
 export function foldPhrase(source: string): string {
   return source.replace(/l/g, 'i');
 }
+
+const isSingleToken = (t: string, k: number): boolean =>
+  t.charCodeAt(k) !== SPACE &&
+  (k === 0 || t.charCodeAt(k - 1) === SPACE) &&
+  (k + 1 === t.length || t.charCodeAt(k + 1) === SPACE);
+
+/**
+ * Closes up letter-spaced words ("I G N O R E  a l l", "i-g-n-o-r-e"): in a run of three or more
+ * one-character tokens of `view`, the separator that occurs most often between them in `original`
+ * (one space, a dash, a dot) is read as inside a word and removed; any other gap (two spaces, a
+ * different character) stays a word break. Returns undefined when the view has no such run.
+ * Known limit: when words are split by the same single separator as letters, they run together.
+ */
+export function closeLetterSpacing(original: string, view: NormalizedText): NormalizedText | undefined {
+  const t = view.text;
+  const drop = new Uint8Array(t.length);
+  let changed = false;
+  let k = 0;
+  while (k < t.length) {
+    if (!isSingleToken(t, k)) {
+      k++;
+      continue;
+    }
+    // A run of one-character tokens at k, k+2, k+4, …
+    let last = k;
+    while (last + 2 < t.length && t.charCodeAt(last + 1) === SPACE && isSingleToken(t, last + 2)) last += 2;
+    if ((last - k) / 2 + 1 >= 3) {
+      const gaps = new Map<string, number>();
+      const gapAt = (q: number): string => original.slice(view.end[q] ?? 0, view.start[q + 2] ?? 0);
+      for (let q = k; q < last; q += 2) {
+        const g = gapAt(q);
+        gaps.set(g, (gaps.get(g) ?? 0) + 1);
+      }
+      let separator = '';
+      let most = 0;
+      for (const [g, n] of gaps)
+        if (n > most && g.length === 1) {
+          separator = g;
+          most = n;
+        }
+      if (separator !== '')
+        for (let q = k; q < last; q += 2)
+          if (gapAt(q) === separator) {
+            drop[q + 1] = 1;
+            changed = true;
+          }
+    }
+    k = last + 2;
+  }
+  if (!changed) return undefined;
+  const codes: number[] = [];
+  const start: number[] = [];
+  const end: number[] = [];
+  for (let q = 0; q < t.length; q++) {
+    if (drop[q] === 1) continue;
+    codes.push(t.charCodeAt(q));
+    start.push(view.start[q] ?? 0);
+    end.push(view.end[q] ?? 0);
+  }
+  const parts: string[] = [];
+  for (let q = 0; q < codes.length; q += 8192) parts.push(String.fromCharCode(...codes.slice(q, q + 8192)));
+  return {
+    text: parts.join(''),
+    start: Int32Array.from(start),
+    end: Int32Array.from(end),
+    smuggled: view.smuggled,
+  };
+}
