@@ -66,6 +66,21 @@ export interface DecisionServerOptions {
   admin?: AdminOptions;
 }
 
+/** A route added after creation by an extension (spike guard), with the scope it needs. */
+export interface ExtraRoute {
+  method: 'GET' | 'POST';
+  scope: Scope;
+  /** The JSON answer; `body` is the parsed request body of a POST. */
+  handle(caller: Caller, body: unknown): unknown;
+}
+
+/** A shared dependency's state, listed in `/readyz` (cluster instances: redis, postgres). */
+export interface DependencyState {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
 /** A running-or-ready decision server. */
 export interface DecisionServer {
   readonly http: Server;
@@ -83,6 +98,14 @@ export interface DecisionServer {
     kind?: Exclude<PolicyKind, 'safe-baseline'>,
     cause?: string,
   ): void;
+  /** Adds a route (e.g. `/v1/admin/spikes`); known paths cannot be replaced. */
+  addRoute(path: string, route: ExtraRoute): void;
+  /**
+   * Reports shared dependencies in `/readyz`: one that is down marks the instance `degraded` but
+   * keeps it ready, since it still decides on what it last knew (every instance shares the same
+   * dependencies, so taking them out of rotation would turn an outage there into one here).
+   */
+  setDependencies(states: (() => DependencyState[]) | undefined): void;
   /** Stops accepting, lets in-flight requests finish, flushes and closes the evidence sink. */
   close(): Promise<void>;
 }
@@ -171,8 +194,11 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
     return caller;
   };
 
+  const extraRoutes = new Map<string, ExtraRoute>();
+  let dependencies: (() => DependencyState[]) | undefined;
   const readiness = () => {
     const ready = kind !== 'safe-baseline' && sinkError === undefined && !closing;
+    const deps = dependencies?.();
     return {
       status: ready ? 200 : 503,
       body: {
@@ -181,6 +207,7 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
           ? { name: policy.name, version: policy.version, digest: policy.digest, kind }
           : { kind },
         evidence: opts.evidenceLabel ?? 'configured',
+        ...(deps ? { degraded: deps.some((d) => !d.ok), dependencies: deps } : {}),
         ...(ready
           ? {}
           : {
@@ -200,7 +227,8 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
     const method = req.method ?? 'GET';
     const decidePoint = path.startsWith('/v1/decide/') ? path.slice('/v1/decide/'.length) : undefined;
     const template = decidePoint !== undefined ? '/v1/decide/{point}' : path;
-    const allowed = decidePoint !== undefined ? 'POST' : ROUTES[path];
+    const extra = extraRoutes.size === 0 ? undefined : extraRoutes.get(path);
+    const allowed = decidePoint !== undefined ? 'POST' : (ROUTES[path] ?? extra?.method);
     if (allowed === undefined)
       throw new ServerError('server/not-found', 404, `no route ${path.slice(0, 200)}`);
     if (method !== allowed && !(allowed === 'GET' && method === 'HEAD')) {
@@ -261,6 +289,15 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
       const q = (req.url ?? '').indexOf('?');
       const query = new URLSearchParams(q === -1 ? '' : (req.url ?? '').slice(q + 1));
       send(res, 200, JSON.stringify(await admin.handle(req, template, query)));
+      return template;
+    }
+    if (extra) {
+      const caller = await authorize(req, extra.scope);
+      const body =
+        extra.method === 'POST'
+          ? await readJson(req, { maxBytes: limits.maxBodyBytes, maxDepth: limits.maxJsonDepth })
+          : undefined;
+      send(res, 200, JSON.stringify(await extra.handle(caller, body)));
       return template;
     }
     throw new ServerError('server/not-found', 404, `no route ${path.slice(0, 200)}`);
@@ -336,6 +373,14 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
       });
     },
     url: () => baseUrl,
+    addRoute(path, r) {
+      if (ROUTES[path] !== undefined || path.startsWith('/v1/decide/'))
+        throw new Error(`route ${path} is already served`);
+      extraRoutes.set(path, r);
+    },
+    setDependencies(states) {
+      dependencies = states;
+    },
     setPolicy,
     async close() {
       if (closing) return;
