@@ -41,6 +41,142 @@ export interface ClientKillSwitch {
   changed?: boolean;
 }
 
+/** What the server proved about an uploaded or verified bundle. */
+export interface ClientBundleSummary {
+  name: string;
+  version: string;
+  digest: string;
+  parent: string | null;
+  /** Approver ids whose signatures counted. */
+  approvers: string[];
+  /** Signatures needed (k). */
+  required: number;
+  loosening: string[];
+}
+
+/** A policy version as the admin API reports it. */
+export interface ClientPolicyVersion {
+  kind?: 'bundle' | 'safe-baseline';
+  name: string;
+  version: string;
+  digest: string;
+}
+
+/** Who a rollout candidate enforces for. */
+export interface ClientRolloutStage {
+  /** 0–100: a stable hash of the tenant (or principal) into this percentage. */
+  percent?: number;
+  hashBy?: 'tenant' | 'principal';
+  /** Named cohorts, matched against `context.cohort`. */
+  cohorts?: string[];
+  tenants?: string[];
+  principals?: string[];
+  salt?: string;
+}
+
+/** A staged candidate. */
+export interface ClientCandidate extends ClientPolicyVersion {
+  stage: { mode: 'shadow' | 'rollout' } & ClientRolloutStage;
+}
+
+/** One activation history entry. */
+export interface ClientActivationEntry {
+  at: string;
+  action: 'activate' | 'rollback' | 'reject' | 'fallback' | 'shadow' | 'rollout' | 'withdraw';
+  name: string;
+  version: string;
+  digest: string;
+  actor: string;
+  reason: string;
+  source?: string;
+  error?: { code: string; message: string };
+}
+
+/** An exception grant as listed (without its signature). */
+export interface ClientExceptionGrant {
+  id: string;
+  rules: string[];
+  scope: { principal?: string; tenant?: string; tool?: string; route?: string };
+  expires: string;
+  granter: string;
+  reason: string;
+  grantedAt?: string;
+  risk?: string;
+  review?: string;
+  keyId?: string;
+}
+
+/** A signed grant as `rampart exceptions grant` writes it (the server never holds granter keys). */
+export interface ClientSignedGrant {
+  grant: ClientExceptionGrant;
+  risk: string;
+  review: string;
+  keyId: string;
+  signature: string;
+}
+
+/** A stored decision record (or admin record: `point` `admin`, stream `admin`). */
+export interface ClientRecord {
+  v: number;
+  id: string;
+  stream: string;
+  seq: number;
+  time: string;
+  policy: PolicyRef;
+  point: string;
+  outcome: string;
+  effect: string;
+  rules: string[];
+  risk: string | null;
+  context: Record<string, unknown>;
+  exceptions: string[];
+  cohort?: string;
+  shadow?: { digest: string; version?: string; outcome: string; rules: string[] };
+  route?: string;
+  tenant?: string;
+  interaction?: string;
+  latency_us: number;
+  prev: string;
+  hash: string;
+  [field: string]: unknown;
+}
+
+/** Filters of {@link RampartClient.queryLogs}. */
+export interface ClientLogQuery {
+  /** A duration back from now (`1h`) or an RFC 3339 time. */
+  since?: string;
+  until?: string;
+  point?: string;
+  outcome?: 'allowed' | 'blocked' | 'allowed_with_conditions';
+  rule?: string;
+  route?: string;
+  interaction?: string;
+  tenant?: string;
+  /** `admin` for the admin audit records. */
+  stream?: string;
+  limit?: number;
+  order?: 'asc' | 'desc';
+}
+
+/** Signals over a window (as `rampart logs stats --json`). */
+export interface ClientStats {
+  window: { since: string; until: string };
+  total: number;
+  blocked: number;
+  blockedRate: number;
+  highRisk: number;
+  highRiskRatio: number;
+  exceptionsUsed: number;
+  shadowDivergences: number;
+  byShadowCandidate: Record<string, number>;
+  byRule: Record<string, { total: number; blocked: number; blockedRate: number; appeals: number }>;
+  byRoute: Record<
+    string,
+    { total: number; blocked: number; blockedRate: number; latencyUs: Record<string, number | null> }
+  >;
+  [field: string]: unknown;
+}
+
 /** Options of {@link createClient}. */
 export interface ClientOptions {
   /** e.g. `http://127.0.0.1:8181`. */
@@ -73,6 +209,41 @@ export interface RampartClient {
   }): Promise<ClientKillSwitch>;
   /** Active kill switches; needs `admin:read`. */
   listKillSwitches(): Promise<ClientKillSwitch[]>;
+  /**
+   * Verifies (against the server's trusted governance) and stores a bundle, sent as the exact text
+   * `rampart build` / `rampart sign` wrote (its canonical form is part of its integrity). Needs `bundles:activate`.
+   */
+  uploadBundle(bundleText: string): Promise<ClientBundleSummary>;
+  /** Verifies a bundle text without storing it; needs `admin:read`. */
+  verifyBundle(bundleText: string): Promise<ClientBundleSummary>;
+  /** Activates an uploaded bundle; needs `bundles:activate`. */
+  activateBundle(digest: string, reason: string): Promise<ClientPolicyVersion>;
+  /** Stages an uploaded bundle as shadow (decides beside, never enforces); needs `bundles:activate`. */
+  shadowBundle(digest: string, reason: string): Promise<ClientCandidate>;
+  /** Stages an uploaded bundle for a cohort; needs `bundles:activate`. */
+  rolloutBundle(digest: string, reason: string, stage: ClientRolloutStage): Promise<ClientCandidate>;
+  /** Ends a shadow or rollout; false when nothing was staged. Needs `bundles:activate`. */
+  withdrawCandidate(reason: string): Promise<boolean>;
+  /** Re-activates a stored version or digest, or `safe-baseline`; needs `bundles:activate`. */
+  rollbackBundle(to: string, reason: string): Promise<ClientPolicyVersion>;
+  /** The active policy, the staged candidate and the stored bundles; needs `admin:read`. */
+  listBundles(): Promise<{
+    active: ClientPolicyVersion;
+    candidate: ClientCandidate | null;
+    bundles: { name: string; version: string; digest: string; createdAt: string; active: boolean }[];
+  }>;
+  /** The newest `limit` activation history entries (default 100); needs `admin:read`. */
+  bundleHistory(limit?: number): Promise<ClientActivationEntry[]>;
+  /** Submits a granter-signed exception grant; needs `exceptions:grant`. */
+  grantException(grant: ClientSignedGrant): Promise<ClientExceptionGrant>;
+  /** Revokes a grant; needs `exceptions:grant`. */
+  revokeException(id: string, reason: string): Promise<void>;
+  /** Grants in force; needs `admin:read`. */
+  listExceptions(): Promise<{ grants: ClientExceptionGrant[]; expired: number }>;
+  /** Decision (and admin) records; needs `admin:read`. */
+  queryLogs(query?: ClientLogQuery): Promise<ClientRecord[]>;
+  /** Signals over a window (default `1h`); needs `admin:read`. */
+  logStats(window?: string): Promise<ClientStats>;
 }
 
 /** The server refused, or could not be reached (`status` 0, code `client/unreachable` or `client/timeout`). */
@@ -104,13 +275,14 @@ export function createClient(options: ClientOptions): RampartClient {
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
+    raw?: string,
   ): Promise<{ status: number; body: T }> => {
     let res: Response;
     try {
       res = await doFetch(`${base}${path}`, {
         method,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(raw !== undefined ? { body: raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
@@ -165,6 +337,72 @@ export function createClient(options: ClientOptions): RampartClient {
     async listKillSwitches() {
       return (await call<{ killSwitches: ClientKillSwitch[] }>('GET', '/v1/admin/killswitches')).body
         .killSwitches;
+    },
+    async uploadBundle(bundleText) {
+      return (await call<ClientBundleSummary>('POST', '/v1/admin/bundles/upload', undefined, bundleText))
+        .body;
+    },
+    async verifyBundle(bundleText) {
+      return (await call<ClientBundleSummary>('POST', '/v1/admin/bundles/verify', undefined, bundleText))
+        .body;
+    },
+    async activateBundle(digest, reason) {
+      return (
+        await call<{ active: ClientPolicyVersion }>('POST', '/v1/admin/bundles/activate', { digest, reason })
+      ).body.active;
+    },
+    async shadowBundle(digest, reason) {
+      return (
+        await call<{ candidate: ClientCandidate }>('POST', '/v1/admin/bundles/shadow', { digest, reason })
+      ).body.candidate;
+    },
+    async rolloutBundle(digest, reason, stage) {
+      return (
+        await call<{ candidate: ClientCandidate }>('POST', '/v1/admin/bundles/rollout', {
+          ...stage,
+          digest,
+          reason,
+        })
+      ).body.candidate;
+    },
+    async withdrawCandidate(reason) {
+      return (await call<{ withdrawn: boolean }>('POST', '/v1/admin/bundles/withdraw', { reason })).body
+        .withdrawn;
+    },
+    async rollbackBundle(to, reason) {
+      return (
+        await call<{ active: ClientPolicyVersion }>('POST', '/v1/admin/bundles/rollback', { to, reason })
+      ).body.active;
+    },
+    async listBundles() {
+      return (await call<Awaited<ReturnType<RampartClient['listBundles']>>>('GET', '/v1/admin/bundles')).body;
+    },
+    async bundleHistory(limit) {
+      const q = limit !== undefined ? `?limit=${encodeURIComponent(String(limit))}` : '';
+      return (await call<{ entries: ClientActivationEntry[] }>('GET', `/v1/admin/bundles/history${q}`)).body
+        .entries;
+    },
+    async grantException(grant) {
+      return (await call<{ granted: ClientExceptionGrant }>('POST', '/v1/admin/exceptions/grant', { grant }))
+        .body.granted;
+    },
+    async revokeException(id, reason) {
+      await call('POST', '/v1/admin/exceptions/revoke', { id, reason });
+    },
+    async listExceptions() {
+      return (await call<{ grants: ClientExceptionGrant[]; expired: number }>('GET', '/v1/admin/exceptions'))
+        .body;
+    },
+    async queryLogs(query = {}) {
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
+      const qs = q.toString();
+      return (await call<{ records: ClientRecord[] }>('GET', `/v1/admin/logs${qs ? `?${qs}` : ''}`)).body
+        .records;
+    },
+    async logStats(window) {
+      const q = window !== undefined ? `?window=${encodeURIComponent(window)}` : '';
+      return (await call<ClientStats>('GET', `/v1/admin/logs/stats${q}`)).body;
     },
     async ready() {
       try {
