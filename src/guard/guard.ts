@@ -32,6 +32,7 @@ import type { GuardrailFragment, Notifier, ObligationOutcome, SandboxRunner } fr
 import { fulfilObligations } from './obligations.js';
 import type { RateLimitStore } from './rate-limit.js';
 import { MemoryRateLimitStore } from './rate-limit.js';
+import type { RedactionKeys } from './redaction.js';
 import { redactFindings } from './redaction.js';
 import { safeBaselineDecision } from './safe-baseline.js';
 import type { SignalTrackerOptions } from './signals.js';
@@ -77,6 +78,8 @@ export interface GuardOptions {
   signals?: SignalTrackerOptions | false;
   sandbox?: SandboxRunner;
   notify?: Notifier;
+  /** Key of the `hash` redaction mode (default: random per process) and vault of `tokenize` (default: one per text). */
+  redaction?: RedactionKeys;
   /** Epoch-ms clock, for tests and replay. */
   clock?: () => number;
 }
@@ -277,7 +280,7 @@ export function createGuard(opts: GuardOptions = {}): Guard {
         return [];
       }
     });
-    return redactFindings(text, all, undefined, 'mask').text;
+    return redactFindings(text, all, undefined, 'mask', opts.redaction).text;
   };
 
   /** The record of one decision, built by assignment rather than spreads: this runs on every decision. */
@@ -450,6 +453,7 @@ export function createGuard(opts: GuardOptions = {}): Guard {
       guardrails: policy.guardrails,
       now,
       provisional,
+      redaction: opts.redaction,
     });
     if (o instanceof Promise)
       return o.then((x) => fulfilled(x, failure, request, t0, provisional, interaction));

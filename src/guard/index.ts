@@ -33,7 +33,8 @@ export { rateLimitKey } from './obligations.js';
 export type { RateLimitHit, RateLimitStore } from './rate-limit.js';
 /** In-memory sliding-window rate limits. */
 export { MemoryRateLimitStore } from './rate-limit.js';
-/** Redacts detector findings in a text. */
+export type { RedactionKeys, RedactMode } from './redaction.js';
+/** Redacts detector findings in a text (detect's redaction, with the guard's hash key and vault). */
 export { redactFindings } from './redaction.js';
 export type { RedisRateLimitOptions } from './redis-rate-limit.js';
 /** Redis sliding-window rate limits (atomic Lua). */

@@ -9,7 +9,7 @@ import { newApprovalId } from './approvals.js';
 import { denyDecision, GUARD_MESSAGES } from './deny.js';
 import { parseDuration } from './duration.js';
 import type { RateLimitHit, RateLimitStore } from './rate-limit.js';
-import type { RedactMode } from './redaction.js';
+import type { RedactionKeys, RedactMode } from './redaction.js';
 import { redactFindings } from './redaction.js';
 import type { StepUpAdapter } from './step-up.js';
 import { authLevelSatisfies } from './step-up.js';
@@ -40,6 +40,8 @@ export interface ObligationDeps {
   sandbox?: SandboxRunner;
   notify?: Notifier;
   now: number;
+  /** Key of the `hash` redaction mode and vault of `tokenize`. */
+  redaction?: RedactionKeys;
   /** Redacts retained string fields before they reach the record. */
   scrub: (text: string) => string;
   /** Provisional check: only side-effect-free obligations run (redact, route_to, inject_guardrail). */
@@ -230,7 +232,7 @@ function carryOut(
       ) as RedactMode;
       const from = Array.isArray(o.detectors) ? o.detectors.map(String) : Object.keys(run.findings);
       const all = from.flatMap((n) => run.findings[n] ?? []);
-      run.current = redactFindings(run.current, all, entities, mode).text;
+      run.current = redactFindings(run.current, all, entities, mode, deps.redaction).text;
       out.text = run.current;
       return undefined;
     }

@@ -28,7 +28,7 @@ describe('claims assistant example agent', () => {
     ]);
     expect(decisive('c26', 'persist')).toEqual(['blocked persist-never-store-payment-details']);
     const c17 = run.transcripts.find((t) => t.startsWith('c17'))!;
-    expect(c17).toContain('[REDACTED:CREDIT_CARD]');
+    expect(c17).toContain('[CREDIT_CARD]');
     expect(c17).not.toContain('4111 1111');
     expect(run.chainOk).toBe(true);
     expect(JSON.stringify(run.records)).not.toContain('4111 1111 1111 1111');

@@ -69,7 +69,7 @@ describe('obligations', () => {
       input: { text: 'my card 4111 1111 1111 1234 please' },
     });
     expect(d.outcome).toBe('allowed_with_conditions');
-    expect(d.text).toBe('my card **** **** **** 1234 please');
+    expect(d.text).toBe('my card •••• 1234 please');
   });
 
   it('route_to names the allowed model and tier', async () => {

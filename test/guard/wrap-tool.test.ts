@@ -89,7 +89,7 @@ describe('wrapTool', () => {
       },
     );
     await expect(read({ claimId: 'CLM-00000001' })).resolves.toEqual({
-      note: 'paid to [REDACTED:CREDIT_CARD]',
+      note: 'paid to [CREDIT_CARD]',
       ok: true,
     });
   });

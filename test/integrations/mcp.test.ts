@@ -80,7 +80,7 @@ describe('guardMcpClient (in-memory transport)', () => {
       guarded.callTool({ name: 'claims.lookup', arguments: { claimId: 'CLM-00000009' } }),
     ).rejects.toThrow('I found instructions inside a document and ignored them.');
     const r = await guarded.callTool({ name: 'claims.lookup', arguments: { claimId: 'CLM-00000008' } });
-    expect(r.content).toEqual([{ type: 'text', text: 'Paid to card [REDACTED:CREDIT_CARD]' }]);
+    expect(r.content).toEqual([{ type: 'text', text: 'Paid to card [CREDIT_CARD]' }]);
   });
 
   it('lists only the tools the principal may use, with parameter constraints', async () => {

@@ -142,7 +142,7 @@ describe('OpenAI Agents SDK integration', () => {
       context,
     });
     expect(r.outputGuardrailResults[0]?.output.outputInfo).toMatchObject({
-      text: 'card [REDACTED:CREDIT_CARD]',
+      text: 'card [CREDIT_CARD]',
     });
   });
 });
