@@ -221,9 +221,15 @@ export class PostgresStore implements ReadableStore {
     how: 'copy' | 'insert',
   ): Promise<void> {
     const c = await this.db().connect();
+    let broken: Error | undefined;
+    // A connection lost mid-COPY is reported on the client, not the copy stream: without a listener
+    // that 'error' is an uncaught exception and a database outage would take the process down.
+    const onLost = (e: Error) => {
+      broken = e;
+    };
+    c.on('error', onLost);
     // One statement is atomic by itself; checkpoints join the records in a transaction.
     const tx = checkpoints.length > 0;
-    let broken: Error | undefined;
     try {
       if (tx) await c.query('BEGIN');
       if (records.length > 0) {
@@ -249,6 +255,7 @@ export class PostgresStore implements ReadableStore {
       throw e;
     } finally {
       // A connection that could not even roll back is discarded, not reused.
+      c.off('error', onLost);
       c.release(broken);
     }
   }
