@@ -98,6 +98,8 @@ export class RedisKillSwitches extends MemoryKillSwitches {
       if (channel === store.hash) void store.reload().catch(() => {});
     });
     subscriber.on('ready', () => void store.reload().catch(() => {}));
+    // Expected while Redis is away (ioredis reconnects and 'ready' reloads); unhandled it only spams stderr.
+    subscriber.on('error', () => undefined);
     await subscriber.subscribe(store.hash);
     await store.reload();
     return store;
