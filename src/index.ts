@@ -8,6 +8,14 @@
 export { compileWithDefaults, type LoadPolicyOptions, loadPolicy, re2Engine } from './bundle/load-policy.js';
 /** Reads a policy directory (following `extends:`) without compiling it. */
 export { type ReadPolicyOptions, readPolicyDir } from './bundle/policy-dir.js';
+/** ONNX text classifiers from a local model file (optional onnxruntime-node) with a WordPiece tokenizer. */
+export {
+  createOnnxClassifier,
+  createWordPieceTokenizer,
+  type OnnxClassifierOptions,
+  readVocabFile,
+  type WordPieceOptions,
+} from './classifiers/index.js';
 export {
   BUILTIN_RULES,
   type CompiledPolicy,

@@ -9,7 +9,9 @@ export type DetectErrorCode =
   | 'detect/unsafe-pattern'
   | 'detect/regex-engine-missing'
   | 'detect/bad-redaction'
-  | 'detect/unknown-detector';
+  | 'detect/unknown-detector'
+  | 'detect/classifier-runtime-missing'
+  | 'detect/classifier-load-failed';
 
 /** A misconfiguration of a detector or of redaction; thrown by factories, never by `scan`. */
 export class DetectError extends Error {
