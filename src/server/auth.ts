@@ -14,6 +14,22 @@ export const SCOPES = ['decide', 'admin:read', 'bundles:activate', 'exceptions:g
 /** One scope. */
 export type Scope = (typeof SCOPES)[number];
 
+/**
+ * The governance role each scope stands for. Scopes say what a caller may ask the server to do;
+ * the authority itself stays with governance: an activated bundle must carry k approver signatures
+ * and a grant a granter's signature, whoever submits them.
+ */
+export const SCOPE_ROLES: Readonly<Record<Scope, string>> = {
+  decide: 'services asking for decisions (decide, scan, redact)',
+  'admin:read':
+    'owners and reviewers: internal reasons and evidence on decisions, logs and stats, bundles and history, exceptions, kill switches, metrics',
+  'bundles:activate':
+    'release operators: upload, activate, shadow, roll out, withdraw and roll back bundles the approvers signed',
+  'exceptions:grant':
+    'exception granters: submit grants signed by a governance exception granter, revoke grants',
+  killswitch: 'on-call operators (the escalation contact): flip kill switches',
+};
+
 /** A configured API key: never the key itself, only `sha256:<hex>` of it. */
 export interface ApiKeyEntry {
   id: string;

@@ -1,7 +1,22 @@
 /** The HTTP decision server: decision API, scan/redact, health, readiness, metrics, authentication. */
+export type { AdminAction, AdminEvent } from './admin/audit.js';
+/** The admin audit stream name and the digest used in admin records. */
+export { ADMIN_POINT, ADMIN_STREAM, contentDigest } from './admin/audit.js';
+/** The admin audit writer for each evidence kind of `rampart serve`. */
+export { openAuditSink } from './admin/audit-sink.js';
+export type { AdminOptions, AdminPath } from './admin/index.js';
+/** Admin routes with their methods and scopes. */
+export { ADMIN_ROUTE_TABLE, ADMIN_ROUTES } from './admin/index.js';
 export type { ApiKeyEntry, AuthConfig, Authenticator, Caller, JwtConfig, Scope } from './auth.js';
 /** Authentication: API keys stored as sha256, JWTs verified with jose, scopes. */
-export { createAuthenticator, hashApiKey, requireScope, SCOPES, validateApiKeys } from './auth.js';
+export {
+  createAuthenticator,
+  hashApiKey,
+  requireScope,
+  SCOPE_ROLES,
+  SCOPES,
+  validateApiKeys,
+} from './auth.js';
 /** Body reading with size and depth limits. */
 export { jsonDepth } from './body.js';
 export type { ServeConfig, ServeFlags } from './config.js';

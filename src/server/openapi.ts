@@ -129,7 +129,7 @@ export const OPENAPI_DOCUMENT = {
         type: 'http',
         scheme: 'bearer',
         description:
-          'An API key or a JWT. Without configured authentication the server is loopback-only and anonymous callers may `decide`.',
+          'An API key or a JWT carrying scopes: `decide`, `admin:read`, `bundles:activate`, `exceptions:grant`, `killswitch`. Without configured authentication the server is loopback-only and anonymous callers may `decide`.',
       },
     },
     schemas: {

@@ -147,7 +147,11 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
         `safe baseline active (${runtime.lastError?.message ?? 'no verified bundle'})`,
       );
     };
-    runtime.on('activated', apply);
+    runtime.on('activated', () => {
+      apply();
+      // Rule risks may have changed with the policy: re-check the grants against it.
+      void exceptions?.load().catch(() => undefined);
+    });
     if (runtime.current().kind === 'bundle') apply();
     // Shadow and rollout candidates: the decider asks the runtime per decision whether one is staged.
     deps.decider.setStaging(runtime);
