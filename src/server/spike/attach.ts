@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import type { DecisionServer } from '../server.js';
+import { addSpikeRoutes } from './admin-routes.js';
 import type { NarrowingStore } from './narrowing-store.js';
 import { RolloutWatchdog, type StagedCandidate, type WatchdogRollback } from './rollout-watchdog.js';
 import { SpikeGuard, type SpikeNotice } from './spike-guard.js';
@@ -50,6 +51,7 @@ export function attachSpikeGuard(server: DecisionServer, opts: AttachSpikeGuardO
           ...(opts.now ? { now: opts.now } : {}),
         })
       : undefined;
+  addSpikeRoutes(server, opts.store);
   let policy = server.decider.active();
   spike.setPolicy(policy);
   server.decider.setHooks({

@@ -108,6 +108,8 @@ export class RedisNarrowings extends MemoryNarrowings {
       if (channel === store.hash) void store.reload().catch(() => {});
     });
     subscriber.on('ready', () => void store.flushPending().catch(() => {}));
+    // Connection errors while Redis is away are expected; the reconnect above catches up.
+    subscriber.on('error', () => undefined);
     await subscriber.subscribe(store.hash);
     await store.reload();
     return store;

@@ -1,0 +1,146 @@
+/**
+ * One decision-server instance of several: activation state in PostgreSQL (followed through a
+ * `PolicyRuntime`, announced over Redis), spike narrowings shared through Redis, the rollout
+ * watchdog withdrawing a breaching candidate for every instance. Kill switches are shared the same way
+ * (`RedisKillSwitches`, given to the server when it is created). If Redis or PostgreSQL goes away the
+ * instance keeps deciding on its last-known-good policy and switches, reports the dependency down in
+ * `/readyz` and metrics, and catches up by itself when it is back.
+ */
+
+import type { Redis } from 'ioredis';
+import { Gauge } from 'prom-client';
+import type { Governance } from '../../bundle/governance.js';
+import { PgActivationStore } from '../../bundle/pg-activation-store.js';
+import { type ActivePolicy, PolicyRuntime } from '../../bundle/policy-runtime.js';
+import type { DecisionServer } from '../server.js';
+import { type AttachedSpikeGuard, attachSpikeGuard } from '../spike/attach.js';
+import { RedisNarrowings } from '../spike/narrowing-store.js';
+import type { WatchdogRollback } from '../spike/rollout-watchdog.js';
+import type { SpikeNotice } from '../spike/spike-guard.js';
+import { ActivationFollower, ActivationNotices } from './activation-follower.js';
+
+/** Options of {@link joinCluster}. */
+export interface ClusterNodeOptions {
+  server: DecisionServer;
+  /** Trusted governance every bundle is verified against. */
+  governance: Governance;
+  /** PostgreSQL holding the activation state. */
+  database: { connection: string | import('pg').PoolConfig; schema?: string };
+  /** Redis for activation notices and spike narrowings (duplicated for subscriptions). */
+  redis: Redis;
+  /** Redis key and channel prefix (default `rampart:`); several deployments may share one Redis. */
+  prefix?: string;
+  /** This instance's name, on narrowings, notices and history entries. */
+  instance: string;
+  /** Escalation notifier (spike fired, rollout rolled back). */
+  notify?: (notice: SpikeNotice) => Promise<void>;
+  /** Activation state poll interval, ms (default 5000; notices make changes faster). */
+  pollMs?: number;
+  /** Spike-guard and watchdog tick, ms (default 1000). */
+  tickMs?: number;
+}
+
+/** State of one dependency, for `/readyz` and metrics. */
+export interface DependencyHealth {
+  name: 'redis' | 'postgres';
+  ok: boolean;
+  detail?: string;
+}
+
+/** A joined instance. */
+export interface ClusterNode {
+  runtime: PolicyRuntime;
+  store: PgActivationStore;
+  follower: ActivationFollower;
+  guard: AttachedSpikeGuard;
+  health(): DependencyHealth[];
+  stop(): Promise<void>;
+}
+
+/** Joins the cluster: opens the activation store, follows it, and attaches the spike guard and watchdog. */
+export async function joinCluster(opts: ClusterNodeOptions): Promise<ClusterNode> {
+  const prefix = opts.prefix ?? 'rampart:';
+  const notices = new ActivationNotices(opts.redis, prefix);
+  const store = new PgActivationStore(
+    {
+      ...opts.database,
+      onChange: (revision) => notices.publish(revision),
+    },
+    opts.governance,
+  );
+  await store.open();
+  const runtime = new PolicyRuntime({ governance: opts.governance, actor: opts.instance });
+  const apply = (a: ActivePolicy) =>
+    opts.server.setPolicy(
+      a.kind === 'bundle' ? a.compiled : undefined,
+      'bundle',
+      `safe baseline active (${runtime.lastError?.message ?? 'no verified bundle'})`,
+    );
+  runtime.on('activated', apply);
+  opts.server.decider.setStaging(runtime);
+  const follower = new ActivationFollower(store, runtime, {
+    actor: opts.instance,
+    ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+  });
+  await follower.start(notices);
+  apply(runtime.current());
+
+  const narrowings = await RedisNarrowings.open(opts.redis, { prefix });
+  const rollback = async (r: WatchdogRollback) => {
+    // Here first, so this instance stops enforcing the candidate at once, then for everyone.
+    await runtime.clearCandidate({ source: 'watchdog', actor: 'rampart-watchdog', reason: r.reason });
+    await store.withdraw(
+      { actor: 'rampart-watchdog', reason: r.reason, evidence: r.breach },
+      `watchdog@${opts.instance}`,
+      r.candidate.digest,
+    );
+  };
+  const guard = attachSpikeGuard(opts.server, {
+    store: narrowings,
+    instance: opts.instance,
+    candidate: () => runtime.candidate(),
+    rollback,
+    ...(opts.notify ? { notify: opts.notify } : {}),
+    ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
+  });
+
+  const health = (): DependencyHealth[] => {
+    const pgError = follower.lastError;
+    return [
+      opts.redis.status === 'ready'
+        ? { name: 'redis', ok: true }
+        : {
+            name: 'redis',
+            ok: false,
+            detail: `redis ${opts.redis.status}: kill switches and narrowings may be stale`,
+          },
+      pgError === undefined
+        ? { name: 'postgres', ok: true }
+        : { name: 'postgres', ok: false, detail: `activation state unreadable: ${pgError}` },
+    ];
+  };
+  opts.server.setDependencies(health);
+  new Gauge({
+    name: 'rampart_dependency_up',
+    help: '1 while a shared dependency (redis, postgres) answers; 0 while the instance runs on what it last knew.',
+    labelNames: ['dependency'] as const,
+    registers: [opts.server.metrics.registry],
+    collect() {
+      for (const h of health()) this.set({ dependency: h.name }, h.ok ? 1 : 0);
+    },
+  });
+  return {
+    runtime,
+    store,
+    follower,
+    guard,
+    health,
+    async stop() {
+      opts.server.setDependencies(undefined);
+      follower.stop();
+      notices.close();
+      await guard.stop();
+      await store.close();
+    },
+  };
+}
