@@ -46,10 +46,25 @@ export interface ChainedSinkOptions {
   lockPath?: string;
 }
 
-interface Pending {
-  record: DecisionRecord;
+/**
+ * Records that will be committed together, and the one promise every writer of them awaits. One
+ * promise per group instead of a promise, two resolving functions and a queue entry per write
+ * (0.06-0.3 µs CPU per write in a micro-benchmark, and garbage that lives until the commit).
+ */
+interface Group {
+  records: DecisionRecord[];
+  done: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;
+}
+
+function newGroup(): Group {
+  const g = { records: [] } as unknown as Group;
+  g.done = new Promise<void>((resolve, reject) => {
+    g.resolve = resolve;
+    g.reject = reject;
+  });
+  return g;
 }
 
 /** A sink over any {@link RecordStore}. */
@@ -63,7 +78,10 @@ export class ChainedSink implements EvidenceSink {
   private signer: CheckpointSigner | null = null;
   private spill: SpillFile | null = null;
   private lock: StreamLock | null = null;
-  private queue: Pending[] = [];
+  /** Groups waiting for their commit, oldest first; only the last one still takes records. */
+  private groups: Group[] = [];
+  /** Records in `groups`. */
+  private queued = 0;
   private busy = false;
   private scheduled = false;
   private idle: (() => void)[] = [];
@@ -178,7 +196,7 @@ export class ChainedSink implements EvidenceSink {
   /** Ends a busy section: commit what queued meanwhile, or wake `flush()` callers when idle. */
   private release(): void {
     this.busy = false;
-    if (this.queue.length > 0) this.schedule();
+    if (this.queued > 0) this.schedule();
     else {
       const waiters = this.idle;
       this.idle = [];
@@ -194,7 +212,7 @@ export class ChainedSink implements EvidenceSink {
           `sink ${this.store.description} is not open`,
         ),
       );
-    if (this.queue.length >= this.opts.maxQueue)
+    if (this.queued >= this.opts.maxQueue)
       return Promise.reject(
         new EvidenceError(
           'evidence/queue-full',
@@ -213,14 +231,20 @@ export class ChainedSink implements EvidenceSink {
     } catch (e) {
       return Promise.reject(e);
     }
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
-      this.schedule();
-    });
+    let group = this.groups[this.groups.length - 1];
+    if (group === undefined || group.records.length >= this.opts.batchSize) {
+      group = newGroup();
+      this.groups.push(group);
+    }
+    group.records.push(record);
+    this.queued++;
+    this.schedule();
+    // Resolves when this record's group is durable (every writer of the group shares it).
+    return group.done;
   }
 
   async flush(): Promise<void> {
-    if (!this.busy && this.queue.length === 0) return;
+    if (!this.busy && this.queued === 0) return;
     await new Promise<void>((resolve) => {
       this.idle.push(resolve);
       this.schedule();
@@ -248,7 +272,7 @@ export class ChainedSink implements EvidenceSink {
   async health(): Promise<SinkHealth> {
     const h: SinkHealth = {
       ok: this.state === 'open' && !this.spilling,
-      queued: this.queue.length,
+      queued: this.queued,
       spilled: this.spill?.size() ?? 0,
     };
     const detail = this.state !== 'open' ? `sink is ${this.state}` : this.lastError;
@@ -286,9 +310,11 @@ export class ChainedSink implements EvidenceSink {
     if (this.busy) return;
     this.busy = true;
     try {
-      if (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.opts.batchSize);
-        const records = batch.map((p) => p.record);
+      // Taking the group out closes it: writes from here on start the next one.
+      const group = this.groups.shift();
+      if (group !== undefined) {
+        const records = group.records;
+        this.queued -= records.length;
         const last = records[records.length - 1]!;
         const cps =
           last.seq - this.lastCheckpointSeq >= this.opts.checkpointEvery
@@ -296,9 +322,9 @@ export class ChainedSink implements EvidenceSink {
             : [];
         try {
           await this.commit(records, cps);
-          for (const p of batch) p.resolve();
+          group.resolve();
         } catch (e) {
-          for (const p of batch) p.reject(e);
+          group.reject(e);
         }
       }
     } finally {

@@ -20,7 +20,8 @@ export class MemoryStore implements ReadableStore {
   checkpoints_: Checkpoint[] = [];
   /** While true, `append` throws (for spill tests). */
   failing = false;
-  private readonly seen = new Set<string>();
+  /** Seqs stored per stream, for idempotent appends (number sets: no key string per record). */
+  private readonly seen = new Map<string, Set<number>>();
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -36,9 +37,13 @@ export class MemoryStore implements ReadableStore {
   async append(records: DecisionRecord[], checkpoints: Checkpoint[]): Promise<void> {
     if (this.failing) throw new Error('memory store is failing (simulated outage)');
     for (const r of records) {
-      const key = `${r.stream}\u0000${r.seq}`;
-      if (this.seen.has(key)) continue;
-      this.seen.add(key);
+      let seen = this.seen.get(r.stream);
+      if (seen === undefined) {
+        seen = new Set();
+        this.seen.set(r.stream, seen);
+      }
+      if (seen.has(r.seq)) continue;
+      seen.add(r.seq);
       this.links_.push({ stream: r.stream, seq: r.seq, prev: r.prev, hash: r.hash, record: r });
     }
     this.checkpoints_.push(...checkpoints);
