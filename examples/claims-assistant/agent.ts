@@ -4,7 +4,9 @@
  * the policy in this directory, and prints what the guard decided. Run: `npx tsx examples/claims-assistant/agent.ts`.
  *
  * The model is scripted so the run is reproducible and needs no API key; the enforcement around it
- * is the real SDK: the same calls an application makes around a real model.
+ * is the real SDK: the same calls an application makes around a real model. With OPENAI_API_KEY
+ * set (and not under CI or a test runner) `main` puts a real OpenAI chat model in the scripted
+ * model's place (agent/real-model.ts): same principals and user messages, the model picks the tools.
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +21,8 @@ import {
 import { ALL_TOOLS, resourceOf, TOOL_IMPLEMENTATIONS } from './agent/backend.js';
 import type { Conversation, ToolOutcome } from './agent/conversations.js';
 import { CONVERSATIONS } from './agent/conversations.js';
+import type { ChatMessage, ChatModel } from './agent/real-model.js';
+import { chatTools, modelTurn, openAiChatModel } from './agent/real-model.js';
 import { clip, renderTable } from './agent/table.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -54,8 +58,14 @@ export interface AgentRun {
   chainOk: boolean;
 }
 
-/** Plays every conversation and returns the report data (also used by the example's test). */
-export async function runAgent(conversations: Conversation[] = CONVERSATIONS): Promise<AgentRun> {
+/**
+ * Plays every conversation and returns the report data (also used by the example's test). With a
+ * `model`, it answers the user messages and picks the tools instead of the script.
+ */
+export async function runAgent(
+  conversations: Conversation[] = CONVERSATIONS,
+  model?: ChatModel,
+): Promise<AgentRun> {
   const memory = new MemorySink();
   const sink = new TapSink(memory);
   let current: Conversation | undefined;
@@ -93,6 +103,7 @@ export async function runAgent(conversations: Conversation[] = CONVERSATIONS): P
       context: { route: c.route, session: `sess-${c.id}`, channel: 'web' },
     });
     const lines: string[] = [];
+    const history: ChatMessage[] = [{ role: 'system', content: BASE_PROMPT }];
     let stopped = false;
     for (const step of c.steps) {
       lines.push(`  user:      ${clip(step.user, 100)}`);
@@ -109,24 +120,36 @@ export async function runAgent(conversations: Conversation[] = CONVERSATIONS): P
         stopped = true;
         break;
       }
-      const model = route.routeTo?.model ?? 'claims-large';
+      // The policy routes between logical model names; in real-model mode they all map to the one model.
+      const routed = route.routeTo?.model ?? 'claims-large';
       const system = [turn.systemPrompt(BASE_PROMPT), ...(route.guardrails ?? [])].join('\n\n');
       const visible = Object.keys(turn.tools(ALL_TOOLS));
       lines.push(
-        `  (model ${model}; ${system.split('\n\n').length - 1} guardrail fragment(s); tools shown: ${visible.join(', ') || 'none'})`,
+        `  (model ${routed}; ${system.split('\n\n').length - 1} guardrail fragment(s); tools shown: ${visible.join(', ') || 'none'})`,
       );
-      const results: ToolOutcome[] = [];
-      for (const call of step.calls ?? []) {
-        const impl = TOOL_IMPLEMENTATIONS[call.tool] ?? (async () => undefined);
-        const gated = turn.wrapTool(call.tool, impl, { resource: resourceOf });
-        try {
-          results.push({ tool: call.tool, ok: true, value: await gated(call.args) });
-        } catch (e) {
-          if (!isPolicyDeniedError(e)) throw e;
-          results.push({ tool: call.tool, ok: false, message: e.message });
+      const gated = (tool: string) =>
+        turn.wrapTool(tool, TOOL_IMPLEMENTATIONS[tool] ?? (async () => undefined), { resource: resourceOf });
+      let draft: string;
+      if (model) {
+        // The system prompt follows this step's route decision; the model sees the redacted input.
+        history[0] = { role: 'system', content: system };
+        history.push({ role: 'user', content: input.text ?? step.user });
+        const tools = chatTools(turn.tools(ALL_TOOLS), (t) => guard.policy()?.tools[t]?.params);
+        const done = await modelTurn(model, history, tools, gated);
+        for (const call of done.calls) lines.push(`  (tool ${call})`);
+        draft = done.reply;
+      } else {
+        const results: ToolOutcome[] = [];
+        for (const call of step.calls ?? []) {
+          try {
+            results.push({ tool: call.tool, ok: true, value: await gated(call.tool)(call.args) });
+          } catch (e) {
+            if (!isPolicyDeniedError(e)) throw e;
+            results.push({ tool: call.tool, ok: false, message: e.message });
+          }
         }
+        draft = typeof step.reply === 'function' ? step.reply(results) : step.reply;
       }
-      const draft = typeof step.reply === 'function' ? step.reply(results) : step.reply;
       const out = await turn.output(draft, 'model');
       lines.push(`  assistant: ${clip(out.effect === 'deny' ? out.message : (out.text ?? draft), 110)}`);
     }
@@ -151,16 +174,37 @@ export async function runAgent(conversations: Conversation[] = CONVERSATIONS): P
   return { rows, transcripts, records: sink.seen, notified, chainOk: chain.ok };
 }
 
+/**
+ * The real model runs only when asked for by a key, outside CI and test runners, and not with
+ * `--scripted`: a run in CI must never reach a paid API, whatever its environment holds.
+ */
+function realModelFromEnv(argv: readonly string[], env: NodeJS.ProcessEnv): ChatModel | undefined {
+  if (!env.OPENAI_API_KEY || argv.includes('--scripted')) return undefined;
+  if (env.CI || env.VITEST || env.NODE_ENV === 'test') {
+    console.log('OPENAI_API_KEY is set but this looks like CI or a test run: using the scripted model.\n');
+    return undefined;
+  }
+  return openAiChatModel({ apiKey: env.OPENAI_API_KEY });
+}
+
 async function main(): Promise<void> {
-  const run = await runAgent();
-  console.log('Rampart — claims assistant (scripted model, real enforcement)\n');
+  const model = realModelFromEnv(process.argv.slice(2), process.env);
+  const only = process.argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
+  const conversations = only ? CONVERSATIONS.filter((c) => only.includes(c.id)) : CONVERSATIONS;
+  const run = await runAgent(conversations, model);
+  console.log(
+    `Rampart — claims assistant (${model ? `real model ${model.id}` : 'scripted model'}, real enforcement)\n`,
+  );
   console.log(run.transcripts.join('\n\n'));
   console.log('\nDecisions\n');
   console.log(renderTable(['conv', 'conversation', 'point', 'outcome', 'rules', 'user message'], run.rows));
   const count = (o: string) => run.records.filter((r) => r.decision.outcome === o).length;
   const points = new Set(run.records.map((r) => r.decision.point));
   console.log(
-    `\n${CONVERSATIONS.length} conversations, ${run.records.length} decisions over ${points.size} points: ` +
+    `\n${conversations.length} conversations, ${run.records.length} decisions over ${points.size} points: ` +
       `${count('allowed')} allowed, ${count('allowed_with_conditions')} with conditions, ${count('blocked')} blocked.`,
   );
   console.log(`Notifications: ${run.notified.join('; ') || 'none'}`);
