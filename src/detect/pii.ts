@@ -6,13 +6,13 @@
  */
 
 import type { CountryCode } from 'libphonenumber-js/max';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Detector, DetectorConfig, DetectorFactory } from '../policy/detector-contract.js';
 import type { Finding } from '../policy/types.js';
 import { buildAsciiKeywordSet } from './ascii-keyword-set.js';
 import { checkOptions, readRisk, readStringList, readThreshold } from './config-check.js';
 import { hasContext } from './context-words.js';
 import { DetectError } from './errors.js';
+import { isValidPhone } from './phone.js';
 import {
   abaRoutingValid,
   cardIssuerValid,
@@ -409,16 +409,7 @@ function scanPhone(
     const score = international ? 0.95 : context ? 0.9 : formatted ? 0.7 : 0.4;
     // Validation is the expensive part (libphonenumber); skip it when the score could not pass anyway.
     if (score < threshold) continue;
-    let valid = false;
-    if (international) valid = parsePhoneNumberFromString(raw)?.isValid() ?? false;
-    else
-      for (const region of regions) {
-        if (parsePhoneNumberFromString(raw, region)?.isValid()) {
-          valid = true;
-          break;
-        }
-      }
-    if (valid) emit('PHONE', m.index, end, score);
+    if (isValidPhone(raw, regions)) emit('PHONE', m.index, end, score);
   }
 }
 
