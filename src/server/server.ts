@@ -297,7 +297,12 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
         extra.method === 'POST'
           ? await readJson(req, { maxBytes: limits.maxBodyBytes, maxDepth: limits.maxJsonDepth })
           : undefined;
-      send(res, 200, JSON.stringify(await extra.handle(caller, body)));
+      // State-changing extension routes are admin actions too: audited like the built-in ones.
+      const answer =
+        extra.method === 'POST'
+          ? await admin.audited(caller, path, body, () => extra.handle(caller, body))
+          : await extra.handle(caller, body);
+      send(res, 200, JSON.stringify(answer));
       return template;
     }
     throw new ServerError('server/not-found', 404, `no route ${path.slice(0, 200)}`);

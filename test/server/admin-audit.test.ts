@@ -86,6 +86,43 @@ describe('admin audit chain', () => {
     }
   });
 
+  it('audits state-changing routes added by an extension, with the outcome and a digest of the body', async () => {
+    const { MemorySink } = await import('../../src/evidence/index.js');
+    const { createDecisionServer, ServerError } = await import('../../src/server/index.js');
+    const sink = new MemorySink();
+    const server = await createDecisionServer({ evidence: sink, auth: AUTH });
+    server.addRoute('/v1/admin/widgets/reset', {
+      method: 'POST',
+      scope: 'killswitch',
+      handle: (_caller, body) => {
+        if ((body as { all?: unknown }).all !== true)
+          throw new ServerError('server/invalid-request', 422, 'say all');
+        return { reset: true };
+      },
+    });
+    const url = await server.listen(0, '127.0.0.1');
+    try {
+      const post = (body: unknown) =>
+        fetch(`${url}/v1/admin/widgets/reset`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${API_KEYS.oncall!.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      expect((await post({ all: true })).status).toBe(200);
+      expect((await post({})).status).toBe(422);
+      await sink.flush();
+      const recs = adminRecords(sink);
+      expect(recs.map((r) => [r.context.action, r.context.outcome, r.context.code])).toEqual([
+        ['route:/v1/admin/widgets/reset', 'ok', undefined],
+        ['route:/v1/admin/widgets/reset', 'refused', 'server/invalid-request'],
+      ]);
+      expect(recs[0].context.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect((await verifyStore(sink.store)).ok).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('rampart serve --state with SQLite evidence: `rampart logs verify` checks the admin stream', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rampart-admin-audit-'));
     const { writeFile } = await import('node:fs/promises');

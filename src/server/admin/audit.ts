@@ -31,7 +31,9 @@ export type AdminAction =
   | 'exceptions.grant'
   | 'exceptions.revoke'
   | 'killswitch.set'
-  | 'killswitch.clear';
+  | 'killswitch.clear'
+  // A state-changing route an extension added (e.g. `route:/v1/admin/spikes/clear`).
+  | `route:${string}`;
 
 /** What one admin record says. */
 export interface AdminEvent {

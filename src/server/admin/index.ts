@@ -20,7 +20,7 @@ import { jsonDepth, readBody, readJson, requireJson } from '../body.js';
 import type { Decider } from '../decider.js';
 import { ServerError } from '../errors.js';
 import type { KillSwitchStore } from '../kill-switches.js';
-import { ADMIN_STREAM, type AdminAction, AdminAudit } from './audit.js';
+import { ADMIN_STREAM, type AdminAction, AdminAudit, contentDigest } from './audit.js';
 import { BundleAdmin } from './bundles.js';
 import { ExceptionsAdmin } from './exceptions.js';
 import { auditedKillSwitch } from './killswitch.js';
@@ -94,6 +94,11 @@ export interface AdminDeps {
 export interface Admin {
   /** Answers one admin request (the JSON body of a 200), or throws a `ServerError`. */
   handle(req: IncomingMessage, path: AdminPath, query: URLSearchParams): Promise<unknown>;
+  /**
+   * Runs a state-changing route an extension added (spike clear…) as an audited admin action:
+   * refused without a writable audit log, recorded with the digest of its body and its outcome.
+   */
+  audited(caller: Caller, path: string, body: unknown, run: () => unknown): Promise<unknown>;
   /** Loads persisted exceptions; call once before serving. */
   start(): Promise<void>;
   /** Flushes and closes the audit log. */
@@ -192,6 +197,27 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
     },
     async close() {
       await audit?.close();
+    },
+    async audited(caller, path, body, run) {
+      const a = needAudit();
+      await a.ready();
+      const event = { action: `route:${path.slice(0, 200)}` as const, target: path.slice(0, 200) };
+      const digest = body === undefined ? undefined : contentDigest(body);
+      let answer: unknown;
+      try {
+        answer = await run();
+      } catch (e) {
+        const err = e instanceof ServerError ? e : undefined;
+        await a.record(caller, {
+          ...event,
+          outcome: err && err.status < 500 ? 'refused' : 'failed',
+          code: err?.code ?? 'server/internal',
+          ...(digest ? { digest } : {}),
+        });
+        throw e;
+      }
+      await a.record(caller, { ...event, outcome: 'ok', ...(digest ? { digest } : {}) });
+      return answer;
     },
     async handle(req, path, query) {
       const caller = await authorize(req, path);
