@@ -48,6 +48,14 @@ export interface ServeConfig {
   governance?: string;
   /** Redis for shared kill switches; without it they live in this process only. */
   redisUrl?: string;
+  /** Redis key and channel prefix (default `rampart:`), so several deployments can share one Redis. */
+  redisPrefix?: string;
+  /** `postgres`: activation state in PostgreSQL (evidence.url), notices through Redis — several instances. */
+  activation?: 'postgres';
+  /** Where spike and rollout-rollback notices are POSTed (else governance `escalation.webhook`). */
+  escalationWebhook?: string;
+  /** This instance's name on narrowings and history (default host:pid). */
+  instance?: string;
   /** Where each setting came from is not kept; this lists the sources read, for the startup lines. */
   sources: string[];
 }
@@ -82,7 +90,21 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw bad(`config file ${path} must hold a mapping`);
-  const known = ['policy', 'port', 'host', 'evidence', 'auth', 'limits', 'redis', 'state', 'governance'];
+  const known = [
+    'policy',
+    'port',
+    'host',
+    'evidence',
+    'auth',
+    'limits',
+    'redis',
+    'state',
+    'governance',
+    'activation',
+    'escalationWebhook',
+    'instance',
+    'redisPrefix',
+  ];
   for (const key of Object.keys(value))
     if (!known.includes(key))
       throw bad(`config file ${path}: unknown key \`${key}\` (known: ${known.join(', ')})`);
@@ -187,6 +209,17 @@ export function resolveServeConfig(
     throw bad(
       'serving from a state directory needs the trusted governance file (--governance or RAMPART_GOVERNANCE)',
     );
+  const cluster = readClusterSettings(file, env);
+  if (cluster.activation === 'postgres') {
+    if (stateDir) throw bad('activation: postgres and a state directory are two sources of truth; pick one');
+    if (!governance)
+      throw bad(
+        'activation: postgres needs the trusted governance file (--governance or RAMPART_GOVERNANCE)',
+      );
+    if (!evidence.url) throw bad('activation: postgres needs RAMPART_DATABASE_URL or evidence.url');
+    if (!redisUrl)
+      throw bad('activation: postgres needs Redis for activation notices (RAMPART_REDIS_URL or redis)');
+  }
   return {
     policyDir,
     port,
@@ -197,5 +230,34 @@ export function resolveServeConfig(
     sources,
     ...(redisUrl ? { redisUrl } : {}),
     ...(stateDir ? { stateDir, governance } : {}),
+    ...(cluster.activation === 'postgres' ? { governance } : {}),
+    ...cluster,
   };
+}
+
+/** The multi-instance settings: activation source, escalation webhook, instance name, Redis prefix. */
+function readClusterSettings(
+  file: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Pick<ServeConfig, 'activation' | 'escalationWebhook' | 'instance' | 'redisPrefix'> {
+  const str = (name: string, v: unknown): string | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v === '') throw bad(`${name} must be a non-empty string`);
+    return v;
+  };
+  const out: Pick<ServeConfig, 'activation' | 'escalationWebhook' | 'instance' | 'redisPrefix'> = {};
+  const activation = str('activation', env.RAMPART_ACTIVATION ?? file.activation);
+  if (activation !== undefined && activation !== 'postgres' && activation !== 'files')
+    throw bad(`activation must be postgres (or files, the default), got ${JSON.stringify(activation)}`);
+  if (activation === 'postgres') out.activation = 'postgres';
+  const webhook = str('escalationWebhook', env.RAMPART_ESCALATION_WEBHOOK ?? file.escalationWebhook);
+  if (webhook !== undefined) {
+    if (!/^https?:\/\//.test(webhook)) throw bad('escalationWebhook must be an http(s) URL');
+    out.escalationWebhook = webhook;
+  }
+  const instance = str('instance', env.RAMPART_INSTANCE ?? file.instance);
+  if (instance !== undefined) out.instance = instance;
+  const prefix = str('redisPrefix', env.RAMPART_REDIS_PREFIX ?? file.redisPrefix);
+  if (prefix !== undefined) out.redisPrefix = prefix;
+  return out;
 }

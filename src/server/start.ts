@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ActivationStore } from '../bundle/activation-store.js';
 import type { BundleSource } from '../bundle/file-source.js';
-import { parseGovernance } from '../bundle/governance.js';
+import { type Governance, parseGovernance } from '../bundle/governance.js';
 import { loadPolicy } from '../bundle/load-policy.js';
 import { PolicyRuntime } from '../bundle/policy-runtime.js';
 import { watchStateDir } from '../bundle/state-dir-source.js';
@@ -17,6 +17,7 @@ import type { CompiledPolicy } from '../engine/index.js';
 import { JsonlSink, MemorySink, PostgresSink, SqliteSink } from '../evidence/index.js';
 import type { EvidenceSink } from '../evidence/sink.js';
 import { openAuditSink } from './admin/audit-sink.js';
+import { startExtensions } from './cluster/start-extensions.js';
 import type { ServeConfig } from './config.js';
 import { RedisKillSwitches } from './kill-switches.js';
 import { createDecisionServer, type DecisionServer } from './server.js';
@@ -63,13 +64,14 @@ export async function startServer(config: ServeConfig): Promise<StartedServer> {
   let runtime: PolicyRuntime | undefined;
   let store: ActivationStore | undefined;
   let policy: CompiledPolicy | undefined;
-  if (config.stateDir) {
-    const govPath = config.governance as string;
-    const governance = parseGovernance(await readFile(govPath, 'utf8'), govPath);
+  const governance = config.governance
+    ? parseGovernance(await readFile(config.governance, 'utf8'), config.governance)
+    : undefined;
+  if (config.stateDir && governance) {
     runtime = new PolicyRuntime({ governance, actor: 'rampart-serve' });
     // The admin API writes the same directory `rampart activate` does, verified against the same file.
     store = new ActivationStore(config.stateDir, governance);
-  } else {
+  } else if (config.activation !== 'postgres') {
     policy = await loadPolicy(config.policyDir);
   }
   const { sink, label } = openEvidence(config.evidence);
@@ -98,11 +100,21 @@ export async function startServer(config: ServeConfig): Promise<StartedServer> {
     // Only verified bundles reach `activated` (the server listens for it); the safe baseline keeps /readyz at 503.
     source = await watchStateDir(config.stateDir, runtime, { actor: 'rampart-serve' });
   }
+  // Spike guard, escalation webhook, and with `activation: postgres` the cluster node.
+  const extensions = await startExtensions(
+    server,
+    config,
+    governance as Governance | undefined,
+    runtime && store ? { runtime, store } : undefined,
+  );
   const url = await server.listen(config.port, config.host);
   const active = server.decider.active();
-  const policyLine = config.stateDir
-    ? `  policy    ${active ? `${active.name} ${active.version} (${active.digest.slice(0, 19)}…)` : 'safe baseline (no verified bundle yet; /readyz is 503)'} from state ${config.stateDir}, hot reload on`
-    : `  policy    ${policy?.name} ${policy?.version} (${policy?.digest.slice(0, 19)}…) from ${config.policyDir}`;
+  const policyLine =
+    config.activation === 'postgres'
+      ? `  policy    ${active ? `${active.name} ${active.version} (${active.digest.slice(0, 19)}…)` : 'safe baseline (no verified bundle yet; /readyz is 503)'} from the PostgreSQL activation state, followed`
+      : config.stateDir
+        ? `  policy    ${active ? `${active.name} ${active.version} (${active.digest.slice(0, 19)}…)` : 'safe baseline (no verified bundle yet; /readyz is 503)'} from state ${config.stateDir}, hot reload on`
+        : `  policy    ${policy?.name} ${policy?.version} (${policy?.digest.slice(0, 19)}…) from ${config.policyDir}`;
   const banner = [
     `rampart decision server listening on ${url}`,
     policyLine,
@@ -111,6 +123,7 @@ export async function startServer(config: ServeConfig): Promise<StartedServer> {
       ? '  auth      none configured: loopback only, anonymous callers may `decide` (configure API keys or JWT for more)'
       : `  auth      ${[config.auth.apiKeys ? `${config.auth.apiKeys.length} API key(s)` : '', config.auth.jwt ? 'JWT' : ''].filter(Boolean).join(' + ')}`,
     `  kill      ${config.redisUrl ? 'switches shared through Redis' : 'switches in this process only (set RAMPART_REDIS_URL to share)'}; POST ${url}/v1/admin/killswitch`,
+    ...extensions.banner,
     `  decide    POST ${url}/v1/decide/{input|route|tool|output|persist}`,
     `  admin     ${url}/v1/admin/{bundles,exceptions,logs}${config.stateDir ? '' : ' (bundles and exceptions need --state)'}; audit ${audit?.label ?? 'stream admin of the same store'}`,
     `  openapi   ${url}/openapi.json`,
@@ -123,6 +136,7 @@ export async function startServer(config: ServeConfig): Promise<StartedServer> {
     banner,
     async stop() {
       source?.stop();
+      await extensions.stop();
       await server.close();
     },
   };

@@ -1,0 +1,100 @@
+/**
+ * What `rampart serve` adds beside the decision server from its settings: the spike guard (always;
+ * narrowings shared through Redis when it is configured), the escalation webhook (serve config, or
+ * governance `escalation.webhook`), and with `activation: postgres` the cluster node (activation
+ * state in PostgreSQL, rollout watchdog).
+ */
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import type { ActivationStore } from '../../bundle/activation-store.js';
+import type { Governance } from '../../bundle/governance.js';
+import type { PolicyRuntime } from '../../bundle/policy-runtime.js';
+import type { ServeConfig } from '../config.js';
+import type { DecisionServer } from '../server.js';
+import { type AttachedSpikeGuard, attachSpikeGuard } from '../spike/attach.js';
+import { MemoryNarrowings, type NarrowingStore, RedisNarrowings } from '../spike/narrowing-store.js';
+import { webhookNotifier } from '../spike/webhook.js';
+import { type ClusterNode, joinCluster } from './cluster-node.js';
+
+/** Started extensions: lines for the banner and how to stop them. */
+export interface StartedExtensions {
+  banner: string[];
+  cluster?: ClusterNode;
+  guard: AttachedSpikeGuard;
+  stop(): Promise<void>;
+}
+
+/** Starts the spike guard (and the cluster node with `activation: postgres`). */
+export async function startExtensions(
+  server: DecisionServer,
+  config: ServeConfig,
+  governance: Governance | undefined,
+  /** With `--state`: the runtime and directory a breaching rollout is withdrawn from. */
+  stateDir?: { runtime: PolicyRuntime; store: ActivationStore },
+): Promise<StartedExtensions> {
+  const instance = config.instance ?? `${hostname()}:${process.pid}`;
+  const prefix = config.redisPrefix ?? 'rampart:';
+  const webhook = config.escalationWebhook ?? governance?.escalation.webhook;
+  const notify = webhook ? webhookNotifier({ url: webhook }) : undefined;
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 200, 2000) })
+    : undefined;
+  redis?.on('error', () => undefined);
+  const escalation = `  spike     guard on; escalation ${webhook ? `POST ${new URL(webhook).origin}/…` : 'webhook not configured (escalation.webhook in governance or escalationWebhook)'}`;
+  if (config.activation === 'postgres') {
+    const cluster = await joinCluster({
+      server,
+      governance: governance as Governance,
+      database: {
+        connection: config.evidence.url as string,
+        ...(config.evidence.schema ? { schema: config.evidence.schema } : {}),
+      },
+      redis: redis as Redis,
+      prefix,
+      instance,
+      ...(notify ? { notify } : {}),
+    });
+    return {
+      banner: [
+        `  cluster   instance ${instance}: activation state in PostgreSQL, notices and narrowings through Redis (${prefix}*)`,
+        escalation,
+      ],
+      cluster,
+      guard: cluster.guard,
+      async stop() {
+        await cluster.stop();
+        redis?.disconnect();
+      },
+    };
+  }
+  const store: NarrowingStore = redis
+    ? await RedisNarrowings.open(redis, { prefix })
+    : new MemoryNarrowings();
+  const guard = attachSpikeGuard(server, {
+    store,
+    instance,
+    ...(notify ? { notify } : {}),
+    ...(stateDir
+      ? {
+          candidate: () => stateDir.runtime.candidate(),
+          rollback: async (r) => {
+            await stateDir.runtime.clearCandidate({
+              source: 'watchdog',
+              actor: 'rampart-watchdog',
+              reason: r.reason,
+            });
+            // The directory too, so a restart (or another process on it) does not stage it again.
+            await stateDir.store.withdraw({ actor: 'rampart-watchdog', reason: r.reason });
+          },
+        }
+      : {}),
+  });
+  return {
+    banner: [escalation],
+    guard,
+    async stop() {
+      await guard.stop();
+      redis?.disconnect();
+    },
+  };
+}
