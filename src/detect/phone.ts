@@ -5,8 +5,10 @@
  * every type check, and validation was ~40% of the PII detector's time on the bench text.
  * Parsing (country calling code, national prefix, shared calling codes) stays the library's.
  */
+import { Metadata } from 'libphonenumber-js/core';
 import type { CountryCode, PhoneNumber } from 'libphonenumber-js/max';
-import { Metadata, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import maxMetadata from 'libphonenumber-js/max/metadata';
 
 /** The parts of the library's numbering-plan object that validation reads (not in its typings). */
 interface NumberingPlanType {
@@ -32,7 +34,7 @@ const NON_FIXED_LINE_TYPES = [
   'VOICEMAIL',
 ];
 
-const metadata = new Metadata() as unknown as {
+const metadata = new Metadata(maxMetadata) as unknown as {
   selectNumberingPlan(countryOrCallingCode: string): void;
   numberingPlan: NumberingPlan;
 };
