@@ -19,6 +19,7 @@ import { registerScan } from './scan.js';
 import { registerServe } from './serve.js';
 import { registerShadow } from './shadow.js';
 import { registerSign } from './sign.js';
+import { registerSpike } from './spike.js';
 import { registerTest } from './test.js';
 import { registerValidate } from './validate.js';
 import { registerVerify } from './verify.js';
@@ -50,4 +51,5 @@ export const commandRegistrations: RegisterCommand[] = [
   registerRedact,
   registerServe,
   registerKill,
+  registerSpike,
 ];
