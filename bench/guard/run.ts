@@ -210,6 +210,17 @@ async function main(): Promise<void> {
   });
   await run('wrapped tool call + anomaly signals (noop sink)', () => wrapped2(args));
 
+  // With detectors the tool result is serialised and scanned by pii + secrets + injection.
+  const g5 = guardFor(withDet, { limits: new MemoryRateLimitStore(), signals: false });
+  const wrapped5 = g5.wrapTool('payments.refund', tool, {
+    context: { principal: adjuster, context: { session: 's' } },
+  });
+  await run(
+    'wrapped tool call, policy with detectors: result scanned (noop sink)',
+    () => wrapped5(args),
+    Math.min(N, 20_000),
+  );
+
   // Same with the real in-memory evidence sink (hash chain, group commit).
   const mem = new MemorySink();
   const g3 = guardFor(plain, { limits: new MemoryRateLimitStore(), signals: false, evidence: mem });
@@ -287,7 +298,7 @@ async function main(): Promise<void> {
   };
   writeFileSync(out, `${JSON.stringify({ results, ...meta }, null, 2)}\n`);
   console.log(`wrote ${out}`);
-  for (const g of [g1, g2, g3, gPlain, gDet]) await g.close();
+  for (const g of [g1, g2, g3, g5, gPlain, gDet]) await g.close();
 }
 
 main().catch((e: unknown) => {

@@ -124,6 +124,8 @@ interface ActivePolicy {
   tools: Record<string, ToolDeclaration>;
   configs: Record<string, DetectorConfig>;
   built: ReturnType<typeof buildDetectors>;
+  /** Whether the text of a tool result can change an output decision (detectors or output rules). */
+  readsOutputText: boolean;
 }
 
 /** The enforcement SDK handle. */
@@ -236,6 +238,10 @@ export function createGuard(opts: GuardOptions = {}): Guard {
       tools: asRecord(view.tools),
       configs,
       built: buildDetectors(configs, registry, asyncNames, compiled.internal?.detectorInstances),
+      readsOutputText:
+        Object.keys(configs).length > 0 ||
+        asyncNames.size > 0 ||
+        (compiled.rules ?? []).some((r) => r.point === 'output'),
     };
   };
 
@@ -540,6 +546,8 @@ export function createGuard(opts: GuardOptions = {}): Guard {
       return wrapGuardedTool(name, fn, {
         check,
         context: () => resolveCtx(o?.context),
+        // The safe baseline scans every text, so without a policy the result is always read.
+        readsResultText: () => active?.readsOutputText ?? true,
         sandbox: opts.sandbox,
         resource: o?.resource,
         deniedWithoutPrincipal: async () => {

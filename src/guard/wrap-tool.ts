@@ -14,6 +14,11 @@ export interface WrapDeps {
   /** Decides at a point; `interaction` joins the decision to that interaction (the tool result's check). */
   check(point: Point, req: DecisionRequest, opts?: undefined, interaction?: string): Promise<GuardDecision>;
   context(): GuardContext | undefined;
+  /**
+   * Whether the result's text can change the output decision (detectors, output rules, or no policy).
+   * When it cannot, the result is not serialised: the output check still runs and is recorded.
+   */
+  readsResultText(): boolean;
   sandbox: SandboxRunner | undefined;
   /** Records and returns the deny used when no principal is known. */
   deniedWithoutPrincipal(): Promise<GuardDecision>;
@@ -73,7 +78,7 @@ export function wrapGuardedTool<A extends Record<string, unknown>, R, Rest exten
       gate.sandbox && deps.sandbox
         ? await deps.sandbox(gate.sandbox, async () => fn(args, ...rest))
         : await fn(args, ...rest);
-    const text = resultText(result);
+    const text = deps.readsResultText() ? resultText(result) : '';
     // The output check joins the gate's interaction; the guard sets it on its own copy of the
     // context, so the caller's context is passed as is.
     const out = await deps.check(

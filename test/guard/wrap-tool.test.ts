@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { compileWithDefaults } from '../../src/bundle/load-policy.js';
 import type { GuardOptions } from '../../src/guard/index.js';
 import { createGuard, isPolicyDeniedError, PolicyDeniedError } from '../../src/guard/index.js';
+import { parsePolicyFiles } from '../../src/policy/index.js';
 import { adjuster, customer, fixturePolicy, RecordingSink, testDetectors } from './guard-fixtures.js';
 
 async function makeGuard(extra: Partial<GuardOptions> = {}) {
@@ -159,5 +161,64 @@ describe('wrapTool resource resolver', () => {
     await expect(lookup({ claimId: 'CLM-00000001' })).resolves.toBe('ok');
     expect(seen).toEqual([{ claimId: 'CLM-00000001' }]);
     await expect(lookup({ claimId: 'CLM-00000666' })).resolves.toBe('ok'); // fixture rule ignores resources
+  });
+});
+
+describe('wrapTool, tool results under a policy without detectors', () => {
+  const policyWith = (outputRules: string) =>
+    compileWithDefaults(
+      parsePolicyFiles([
+        {
+          path: 'policy.yaml',
+          text: `apiVersion: rampart.dev/v1
+kind: Policy
+metadata: { name: no-detectors, owner: test, version: '1' }
+defaults: { input: allow, route: allow, tool: deny, output: allow, persist: deny, onError: deny }
+tools:
+  claims.lookup:
+    risk: low
+    params: { type: object, properties: { claimId: { type: string } } }
+rules:
+  - id: lookups
+    point: tool
+    when: tool.name == "claims.lookup"
+    effect: allow
+${outputRules}`,
+        },
+      ]),
+    );
+
+  it('an output rule still reads the result text (it is serialised when a rule could use it)', async () => {
+    const sink = new RecordingSink();
+    const guard = createGuard({
+      policy: policyWith(`  - id: no-long-results
+    point: output
+    when: size(output.text) > 20
+    effect: deny
+`),
+      evidence: sink,
+    });
+    const lookup = guard.wrapTool(
+      'claims.lookup',
+      async () => ({ note: 'a result well over twenty characters' }),
+      {
+        context: { principal: adjuster },
+      },
+    );
+    await expect(lookup({ claimId: 'CLM-00000001' })).rejects.toBeInstanceOf(PolicyDeniedError);
+    expect(sink.records.at(-1)!.decision.rules).toEqual(['no-long-results']);
+  });
+
+  it('without output rules or detectors the output check still runs and is recorded', async () => {
+    const sink = new RecordingSink();
+    const guard = createGuard({ policy: policyWith(''), evidence: sink });
+    const lookup = guard.wrapTool('claims.lookup', async () => ({ note: 'x'.repeat(50) }), {
+      context: { principal: adjuster },
+    });
+    await expect(lookup({ claimId: 'CLM-00000001' })).resolves.toEqual({ note: 'x'.repeat(50) });
+    expect(sink.records.map((r) => [r.decision.point, r.decision.outcome])).toEqual([
+      ['tool', 'allowed'],
+      ['output', 'allowed'],
+    ]);
   });
 });
