@@ -18,6 +18,37 @@ export interface SecretPattern {
    * common in prose ("sk" is in "ask" and "risk": without `SK` the Twilio regex ran on almost every text).
    */
   literals?: readonly string[];
+  /** A cheap necessary condition for a match (false: the regex is skipped). */
+  precheck?: (text: string) => boolean;
+}
+
+const isSpaceCode = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+
+/**
+ * Whether some `://` is followed by `user:password@` as the connection-string regex needs it (1–128
+ * characters without whitespace, `:/@'"`, then `:`, 3–256 without whitespace, `@/'"`, then `@`).
+ * URLs are common in prose and almost never carry credentials, so this skips that regex there.
+ * Non-ASCII characters never stop a run here, so the check is never stricter than the regex.
+ */
+export function credentialsAfterScheme(text: string): boolean {
+  for (let at = text.indexOf('://'); at !== -1; at = text.indexOf('://', at + 3)) {
+    let i = at + 3;
+    while (i < text.length && i - (at + 3) <= 128) {
+      const c = text.charCodeAt(i);
+      if (isSpaceCode(c) || c === 58 || c === 47 || c === 64 || c === 39 || c === 34) break;
+      i++;
+    }
+    if (i === at + 3 || i - (at + 3) > 128 || text.charCodeAt(i) !== 58) continue;
+    let j = i + 1;
+    while (j < text.length && j - (i + 1) <= 256) {
+      const c = text.charCodeAt(j);
+      if (isSpaceCode(c) || c === 64 || c === 47 || c === 39 || c === 34) break;
+      j++;
+    }
+    const n = j - (i + 1);
+    if (n >= 3 && n <= 256 && text.charCodeAt(j) === 64) return true;
+  }
+  return false;
 }
 
 const B = '(?<![A-Za-z0-9_\\-+/])';
@@ -226,6 +257,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     type: 'CONNECTION_STRING',
     keywords: ['://'],
+    precheck: credentialsAfterScheme,
     re: re(
       `(?<![A-Za-z0-9+.])(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\\+srv)?|rediss?|amqps?|mssql|sqlserver|jdbc:[a-z]{2,12}|https?|ftps?|smtps?|ldaps?)://[^\\s:/@'"]{1,128}:([^\\s@/'"]{3,256})@[^\\s/'"]{1,256}`,
       'gid',

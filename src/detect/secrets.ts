@@ -202,9 +202,11 @@ function scanGeneric(
   }
 }
 
-const ALL_KEYWORDS = [...new Set([...SECRET_PATTERNS.flatMap((p) => p.keywords), ...GENERIC_KEYWORDS])].sort(
-  (a, b) => b.length - a.length,
-);
+/** Read by the keyword pass too, so a text without it skips the case-sensitive `PRIVATE KEY` searches. */
+const PRIVATE_KEY_WORD = 'private key';
+const ALL_KEYWORDS = [
+  ...new Set([...SECRET_PATTERNS.flatMap((p) => p.keywords), ...GENERIC_KEYWORDS, PRIVATE_KEY_WORD]),
+].sort((a, b) => b.length - a.length);
 /**
  * One pass finds every provider keyword (so each provider pattern runs only when one of its keywords
  * is present) and where the generic key words start (a second automaton pass cost ~1 ms per MB).
@@ -231,10 +233,11 @@ function scanSecrets(
     found.push(f);
   };
   const { found: hits, starts: keyStarts } = KEYWORDS.findWithStarts(text);
-  if (hits.size === 0 && !text.includes('PRIVATE KEY')) return found;
+  if (hits.size === 0) return found;
   for (const p of SECRET_PATTERNS) {
     if (!options.types.has(p.type) || !p.keywords.some((k) => hits.has(k))) continue;
     if (p.literals && !p.literals.some((l) => text.includes(l))) continue;
+    if (p.precheck && !p.precheck(text)) continue;
     p.re.lastIndex = 0;
     for (const m of text.matchAll(p.re)) {
       let start = m.index;
@@ -247,7 +250,7 @@ function scanSecrets(
       emit(p.type, start, start + value.length, p.score);
     }
   }
-  scanPrivateKeys(text, emit);
+  if (hits.has(PRIVATE_KEY_WORD)) scanPrivateKeys(text, emit);
   if (options.generic) {
     const specific = found.slice();
     scanGeneric(text, hits, keyStarts, (type, start, end, score) => {
