@@ -151,16 +151,26 @@ export class PgActivationStore {
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.db().connect();
+    // A connection lost between two statements is reported on the client; unheard, it would be an
+    // uncaught exception. The statement in flight fails instead and the client is discarded.
+    let lost: Error | undefined;
+    const onLost = (e: Error) => {
+      lost = e;
+    };
+    c.on('error', onLost);
     try {
       await c.query('BEGIN');
       const out = await fn(c);
       await c.query('COMMIT');
       return out;
     } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
+      await c.query('ROLLBACK').catch((re: Error) => {
+        lost ??= re;
+      });
       throw e;
     } finally {
-      c.release();
+      c.off('error', onLost);
+      c.release(lost);
     }
   }
 
