@@ -50,6 +50,7 @@ const child: ChildProcess = spawn(
     '0',
     '--evidence',
     kind,
+    ...(process.env.WORKERS ? ['--workers', process.env.WORKERS] : []),
   ],
   { env, stdio: ['ignore', 'pipe', 'inherit'] },
 );
@@ -58,7 +59,7 @@ const url = await new Promise<string>((resolve) => {
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString();
     const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-    if (m) resolve(m[1] as string);
+    if (m && (Number(process.env.WORKERS ?? 1) <= 1 || /workers\s+\d/.test(out))) resolve(m[1] as string);
   });
 });
 const load = shape === 'batch' ? rampartBatchLoad(scenario) : rampartSingleLoad(scenario);

@@ -39,7 +39,14 @@ export interface ServeConfig {
   policyDir: string;
   port: number;
   host: string;
-  evidence: { kind: (typeof EVIDENCE_KINDS)[number]; path?: string; url?: string; schema?: string };
+  evidence: {
+    kind: (typeof EVIDENCE_KINDS)[number];
+    path?: string;
+    url?: string;
+    schema?: string;
+    /** Chain stream (set per `--workers` worker where the store has no stream lock). */
+    stream?: string;
+  };
   auth: AuthConfig;
   limits: ServerLimits;
   /** Activation state directory (written by `rampart activate`): serve its verified bundle instead of `policyDir`. */
@@ -56,6 +63,8 @@ export interface ServeConfig {
   escalationWebhook?: string;
   /** This instance's name on narrowings and history (default host:pid). */
   instance?: string;
+  /** This process's number (1…N) under `rampart serve --workers N`; each worker writes its own chain streams. */
+  worker?: number;
   /** Where each setting came from is not kept; this lists the sources read, for the startup lines. */
   sources: string[];
 }

@@ -25,6 +25,8 @@ export interface ServerMetrics {
   observeHttp(route: string, status: number): void;
   render(): Promise<string>;
   contentType: string;
+  /** Renders with `fn` from now on (a `--workers` worker answers with the sum over all workers). */
+  aggregateWith(fn: () => Promise<string>): void;
 }
 
 /** Upper bounds (seconds) of the decision latency histogram. */
@@ -198,21 +200,44 @@ export function createMetrics(sources: MetricsSources, maxRoutes = 200): ServerM
       if (p) this.set({ name: p.name, version: p.version, digest: p.digest, kind: p.kind }, 1);
     },
   });
-  const queue = new Gauge({
+  // One health read per scrape, shared by the three gauges below (their collects run together).
+  let reading: Promise<SinkHealth | undefined> | undefined;
+  const health = () => {
+    reading ??= sources
+      .evidenceHealth()
+      .catch(() => undefined)
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
+  new Gauge({
     name: 'rampart_evidence_queue_depth',
     help: 'Decision records accepted but not yet durable.',
     registers: [registry],
+    async collect() {
+      const h = await health();
+      this.set(h?.queued ?? 0);
+    },
   });
-  const spilled = new Gauge({
+  new Gauge({
     name: 'rampart_evidence_spilled_records',
     help: 'Decision records held in the local spill file while the evidence store is unavailable.',
     registers: [registry],
+    async collect() {
+      const h = await health();
+      this.set(h?.spilled ?? 0);
+    },
   });
-  const healthy = new Gauge({
+  new Gauge({
     name: 'rampart_evidence_healthy',
     help: '1 when the evidence store reports healthy.',
     registers: [registry],
     aggregator: 'min',
+    async collect() {
+      const h = await health();
+      this.set(h?.ok ? 1 : 0);
+    },
   });
   const routes = new Set<string>();
   const routeLabel = (route: string | undefined): string => {
@@ -223,6 +248,7 @@ export function createMetrics(sources: MetricsSources, maxRoutes = 200): ServerM
     return route;
   };
 
+  let render = () => registry.metrics();
   return {
     registry,
     contentType: registry.contentType,
@@ -236,16 +262,9 @@ export function createMetrics(sources: MetricsSources, maxRoutes = 200): ServerM
     observeHttp(route, status) {
       http.inc(route, statusText(status));
     },
-    async render() {
-      try {
-        const h = await sources.evidenceHealth();
-        queue.set(h.queued);
-        spilled.set(h.spilled);
-        healthy.set(h.ok ? 1 : 0);
-      } catch {
-        healthy.set(0);
-      }
-      return registry.metrics();
+    render: () => render(),
+    aggregateWith(fn) {
+      render = fn;
     },
   };
 }

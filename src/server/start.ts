@@ -19,7 +19,7 @@ import type { EvidenceSink } from '../evidence/sink.js';
 import { openAuditSink } from './admin/audit-sink.js';
 import { startExtensions } from './cluster/start-extensions.js';
 import type { ServeConfig } from './config.js';
-import { RedisKillSwitches } from './kill-switches.js';
+import { type KillSwitchStore, RedisKillSwitches } from './kill-switches.js';
 import { createDecisionServer, type DecisionServer } from './server.js';
 
 /** A started server and the lines to print about it. */
@@ -40,6 +40,7 @@ function openEvidence(config: ServeConfig['evidence']): { sink: EvidenceSink; la
         sink: new PostgresSink({
           connection: config.url as string,
           ...(config.schema ? { schema: config.schema } : {}),
+          ...(config.stream ? { stream: config.stream } : {}),
         }),
         label: `postgres${config.schema ? ` schema ${config.schema}` : ''}`,
       };
@@ -60,7 +61,11 @@ function openEvidence(config: ServeConfig['evidence']): { sink: EvidenceSink; la
  * Loads the policy (a directory, or the verified active bundle of a state directory, followed for hot
  * reload), opens evidence and listens. Policy errors are thrown as they come (`PolicyLoadError`).
  */
-export async function startServer(config: ServeConfig): Promise<StartedServer> {
+export async function startServer(
+  config: ServeConfig,
+  /** Kill switches to use when no Redis is configured (a `--workers` worker relays them). */
+  localKillSwitches?: KillSwitchStore,
+): Promise<StartedServer> {
   let runtime: PolicyRuntime | undefined;
   let store: ActivationStore | undefined;
   let policy: CompiledPolicy | undefined;
@@ -75,12 +80,16 @@ export async function startServer(config: ServeConfig): Promise<StartedServer> {
     policy = await loadPolicy(config.policyDir);
   }
   const { sink, label } = openEvidence(config.evidence);
-  const audit = openAuditSink(config.evidence);
+  // Under --workers each worker is a writer of its own: worker k > 1 audits to `admin-w<k>`.
+  const audit =
+    config.worker !== undefined && config.worker > 1
+      ? openAuditSink(config.evidence, `admin-w${config.worker}`)
+      : openAuditSink(config.evidence);
   const killSwitches = config.redisUrl
     ? await RedisKillSwitches.open(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), {
         ownsClient: true,
       })
-    : undefined;
+    : localKillSwitches;
   const server = await createDecisionServer({
     ...(policy ? { policy } : {}),
     policyKind: 'directory',

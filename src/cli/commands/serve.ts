@@ -3,28 +3,48 @@
  * policy on 127.0.0.1:8181 with SQLite evidence in `./.rampart/`. SIGINT/SIGTERM stop accepting,
  * finish in-flight requests and flush evidence before exiting.
  */
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { resolveServeConfig, type ServeFlags } from '../../server/config.js';
 import { isServerError } from '../../server/errors.js';
 import { startServer } from '../../server/start.js';
+import {
+  parseWorkers,
+  reportListening,
+  runPrimary,
+  shareMetrics,
+  WorkerKillSwitches,
+  workerConfig,
+  workerIndex,
+  workersProblem,
+} from '../../server/workers.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit.js';
 import { handlePolicyError } from '../policy-errors.js';
 
 /** Starts the server and waits for a signal; resolves with the exit code. */
 export async function runServe(
-  flags: ServeFlags,
+  flags: ServeFlags & { workers?: string },
   out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
 ): Promise<number> {
   let config: ReturnType<typeof resolveServeConfig>;
+  let workers: number;
   try {
     config = resolveServeConfig(flags, process.env);
+    workers = parseWorkers(flags.workers);
   } catch (e) {
-    if (isServerError(e)) throw new UsageError(e.message);
+    if (isServerError(e) || e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
+  if (workers > 1) {
+    const problem = workersProblem(config);
+    if (problem) throw new UsageError(problem);
+    if (cluster.isPrimary) return runPrimary(workers, out);
+  }
+  const worker = workerIndex();
+  if (worker !== undefined) workerConfig(config, worker);
   let started: Awaited<ReturnType<typeof startServer>>;
   try {
-    started = await startServer(config);
+    started = await startServer(config, worker !== undefined ? new WorkerKillSwitches() : undefined);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
@@ -33,16 +53,20 @@ export async function runServe(
     if (isServerError(e)) throw new UsageError(e.message);
     return handlePolicyError(e);
   }
-  for (const line of started.banner) out(line);
+  if (worker !== undefined) {
+    // The primary prints one banner for all workers; a worker's /metrics sums over all of them.
+    shareMetrics(started.server.metrics);
+    reportListening(started.banner);
+  } else for (const line of started.banner) out(line);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      out(`rampart: ${signal} received, finishing requests and flushing evidence…`);
+      if (worker === undefined) out(`rampart: ${signal} received, finishing requests and flushing evidence…`);
       started.stop().then(
         () => {
-          out('rampart: stopped');
+          if (worker === undefined) out('rampart: stopped');
           resolve(EXIT_OK);
         },
         (e: unknown) => {
@@ -69,6 +93,10 @@ export function registerServe(program: Command): void {
       'sqlite | postgres | jsonl | memory (env RAMPART_EVIDENCE; default sqlite in ./.rampart/)',
     )
     .option(
+      '--workers <n>',
+      'server processes sharing the port, or auto (one per core); each writes its own evidence chain stream (default 1)',
+    )
+    .option(
       '--config <file>',
       'YAML or JSON config file (env RAMPART_CONFIG): policy, port, host, evidence, auth, limits',
     )
@@ -81,7 +109,17 @@ export function registerServe(program: Command): void {
         'Exit codes: 0 stopped by SIGINT/SIGTERM; 1 the policy does not load; 2 bad settings or port in use.\n' +
         'Example: rampart serve --port 8181 & curl -s localhost:8181/v1/decide/input -H \'content-type: application/json\' -d \'{"principal":{"id":"u1"},"input":{"text":"hi"}}\'',
     )
-    .action(async (flags: ServeFlags) => {
-      process.exitCode = await runServe(flags);
+    .action(async (flags: ServeFlags & { workers?: string }) => {
+      if (!cluster.isWorker) {
+        process.exitCode = await runServe(flags);
+        return;
+      }
+      // The IPC channel to the primary keeps a worker alive: exit once stopped, or once a failure
+      // to start has been reported (by the caller, with its exit code).
+      try {
+        process.exitCode = await runServe(flags);
+      } finally {
+        setImmediate(() => process.exit());
+      }
     });
 }
