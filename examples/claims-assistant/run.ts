@@ -1,5 +1,5 @@
 /**
- * `npm start`: runs the claims assistant policy end to end on a day of representative requests
+ * `npm run example:decisions`: runs the claims assistant policy end to end on a day of representative requests
  * (every enforcement point, customers and staff) and prints what was decided and what the user sees.
  */
 import path from 'node:path';
