@@ -77,6 +77,13 @@ export { type GeneratedKey, generateSigningKey, keyIdOf, loadSigningKey, type Si
 export { compileWithDefaults, loadPolicy } from './load-policy.js';
 /** What a change loosens in high-risk protection (raises the signature count). */
 export { findLoosening } from './loosening.js';
+/** Activation state in PostgreSQL for several server instances (same operations as ActivationStore). */
+export {
+  type ActivationState,
+  type PgActivationEntry,
+  PgActivationStore,
+  type PgActivationStoreOptions,
+} from './pg-activation-store.js';
 /** The structural diff of two policies, as data and review text. */
 export { diffPolicies, formatPolicyDiff, type PolicyDiff } from './policy-diff.js';
 /** Reads a policy directory (and the baseline it extends) into a checked policy source. */

@@ -19,6 +19,14 @@ export {
 } from './auth.js';
 /** Body reading with size and depth limits. */
 export { jsonDepth } from './body.js';
+export { ActivationFollower, ActivationNotices } from './cluster/activation-follower.js';
+/** Several instances: activation state in PostgreSQL, notices and narrowings through Redis. */
+export {
+  type ClusterNode,
+  type ClusterNodeOptions,
+  type DependencyHealth,
+  joinCluster,
+} from './cluster/cluster-node.js';
 export type { ServeConfig, ServeFlags } from './config.js';
 /** Resolves serve settings from flags, environment and a config file. */
 export { DEFAULT_POLICY_DIR, resolveServeConfig } from './config.js';
@@ -35,8 +43,22 @@ export { KILL_KINDS, MemoryKillSwitches, RedisKillSwitches } from './kill-switch
 /** The OpenAPI 3.1 document. */
 export { OPENAPI_DOCUMENT } from './openapi.js';
 export type { PublicDecision } from './public-decision.js';
-export type { DecisionServer, DecisionServerOptions, PolicyKind, ServerLimits } from './server.js';
+export type {
+  DecisionServer,
+  DecisionServerOptions,
+  DependencyState,
+  ExtraRoute,
+  PolicyKind,
+  ServerLimits,
+} from './server.js';
 /** Creates the decision server on node:http. */
 export { createDecisionServer } from './server.js';
+/** Spike guard and rollout watchdog. */
+export { type AttachedSpikeGuard, attachSpikeGuard } from './spike/attach.js';
+export { type ActiveNarrowing, SPIKE_GUARD_MESSAGE, SPIKE_GUARD_RULE } from './spike/narrowing.js';
+export { MemoryNarrowings, type NarrowingStore, RedisNarrowings } from './spike/narrowing-store.js';
+export { RolloutWatchdog, type WatchdogRollback } from './spike/rollout-watchdog.js';
+export { SpikeGuard, type SpikeNotice } from './spike/spike-guard.js';
+export { webhookNotifier } from './spike/webhook.js';
 /** Opens evidence, loads the policy and starts a server from resolved settings. */
 export { type StartedServer, startServer } from './start.js';
