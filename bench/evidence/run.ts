@@ -176,6 +176,12 @@ const runs: (() => Promise<Result>)[] = [
     ),
   () =>
     benchSink(
+      'sqlite (synchronous=NORMAL)',
+      new SqliteSink({ path: join(dir, `evidence-normal-${Date.now()}.db`), durable: false }),
+      'as above without the fsync per commit: survives a process crash, not a power loss',
+    ),
+  () =>
+    benchSink(
       'jsonl (fsync)',
       new JsonlSink({ path: join(dir, `evidence-${Date.now()}.jsonl`) }),
       'fsync per group commit',

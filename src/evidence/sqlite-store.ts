@@ -18,7 +18,10 @@ import type { PurgeResult, ReadableStore, RecordFilter, StoredLink } from './sto
 export interface SqliteStoreOptions {
   /** Database file, e.g. `.rampart/evidence.db`. */
   path: string;
-  /** fsync on every commit (synchronous=FULL). Default true. */
+  /**
+   * fsync the WAL on every commit (synchronous=FULL): acknowledged records survive power loss.
+   * Default true. With false (synchronous=NORMAL) they survive a process crash, not an OS crash.
+   */
   durable?: boolean;
   /** Open read-only (CLI query and verify). */
   readonly?: boolean;
