@@ -280,6 +280,21 @@ async function main(): Promise<void> {
     console.log('Redis not reachable on 127.0.0.1:6379: Redis cases skipped');
   }
 
+  // Last, because AsyncLocalStorage.run turns on promise hooks for the rest of the process: a
+  // wrapped tool that finds its principal through guard.run instead of a bound context.
+  const gAls = guardFor(plain, { limits: new MemoryRateLimitStore(), signals: false });
+  const wrappedAls = gAls.wrapTool('payments.refund', tool);
+  await new Promise<void>((resolve, reject) => {
+    gAls.run({ principal: adjuster, context: { session: 's' } }, () => {
+      run(
+        'wrapped tool call, principal from guard.run (AsyncLocalStorage) (noop sink)',
+        () => wrappedAls(args),
+        N,
+      ).then(resolve, reject);
+    });
+  });
+  await gAls.close();
+
   const base = results[0]!;
   const target = results[1]!;
   console.log(
