@@ -4,7 +4,8 @@ export type { AdminAction, AdminEvent } from './admin/audit.js';
 export { ADMIN_POINT, ADMIN_STREAM, contentDigest } from './admin/audit.js';
 /** The admin audit writer for each evidence kind of `rampart serve`. */
 export { openAuditSink } from './admin/audit-sink.js';
-export type { AdminOptions, AdminPath } from './admin/index.js';
+export type { AdminBundleStore } from './admin/bundles.js';
+export type { Admin, AdminOptions, AdminPath, AdminState } from './admin/index.js';
 /** Admin routes with their methods and scopes. */
 export { ADMIN_ROUTE_TABLE, ADMIN_ROUTES } from './admin/index.js';
 export type { ApiKeyEntry, AuthConfig, Authenticator, Caller, JwtConfig, Scope } from './auth.js';

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { CompiledPolicy } from '../engine/index.js';
 import type { EvidenceSink } from '../evidence/sink.js';
-import { ADMIN_ROUTES, type AdminOptions, createAdmin, isAdminPath } from './admin/index.js';
+import { ADMIN_ROUTES, type Admin, type AdminOptions, createAdmin, isAdminPath } from './admin/index.js';
 import {
   type AuthConfig,
   type Authenticator,
@@ -88,6 +88,8 @@ export interface DecisionServer {
   readonly metrics: ServerMetrics;
   readonly auth: Authenticator;
   readonly killSwitches: KillSwitchStore;
+  /** The admin API; `admin.attach` wires a policy runtime and activation store after creation. */
+  readonly admin: Admin;
   /** Starts listening; resolves with the base URL. */
   listen(port: number, host: string): Promise<string>;
   /** The base URL once listening. */
@@ -365,6 +367,7 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
     metrics,
     auth,
     killSwitches: kills,
+    admin,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         http.once('error', reject);

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serializeBundle } from '../../src/bundle/bundle-format.js';
+import type { PgActivationStore } from '../../src/bundle/pg-activation-store.js';
+import type { AdminBundleStore } from '../../src/server/admin/bundles.js';
 import { bundleFromText, POLICY_TEXT, signAll } from '../bundle/bundle-fixtures.js';
 import {
   type AdminServer,
@@ -271,6 +273,56 @@ describe('shadow and rollout in the decide path', () => {
       });
       expect([res.status, res.body.error.code]).toEqual([422, 'server/invalid-request']);
     }
+  });
+});
+
+describe('other activation stores', () => {
+  it('accepts a store attached after creation and without a directory (uploads kept in memory, as in a cluster)', async () => {
+    const plain = await startAdminServer({ withState: false });
+    try {
+      const file = plain.store;
+      // The shape a cluster's PgActivationStore offers: no directory to keep uploads in.
+      const dirless: AdminBundleStore = {
+        activate: (d, m, s) => file.activate(d, m, s),
+        stage: (d, st, m, s) => file.stage(d, st, m, s),
+        withdraw: (m) => file.withdraw(m),
+        rollback: (to, m) => file.rollback(to, m),
+        list: () => file.list(),
+        activeBundle: () => file.activeBundle(),
+        history: file.history,
+      };
+      await plain.server.admin.attach({ runtime: plain.runtime, store: dirless });
+      await uploadAndActivate(plain, v1);
+      await uploadAndActivate(plain, v2);
+      const d = await plain.call('decider', 'POST', '/v1/decide/tool', refund(2000));
+      expect(d.body.policy.digest).toBe(v2.digest);
+      const rb = await plain.call('operator', 'POST', '/v1/admin/bundles/rollback', {
+        to: v1.digest,
+        reason: 'back',
+      });
+      expect(rb.status).toBe(200);
+      expect((await plain.call('decider', 'POST', '/v1/decide/tool', refund(2000))).body.policy.digest).toBe(
+        v1.digest,
+      );
+      const safe = await plain.call('operator', 'POST', '/v1/admin/bundles/rollback', {
+        to: 'safe-baseline',
+        reason: 'x',
+      });
+      expect(safe.status).toBe(200);
+      expect((await plain.call('decider', 'POST', '/v1/decide/tool', refund(2000))).body.rules).toEqual([
+        'rampart/safe-baseline',
+      ]);
+      // Exceptions need a file: without a directory or `exceptionsPath` they are not configured.
+      const ex = await plain.call('granter', 'GET', '/v1/admin/exceptions');
+      expect([ex.status, ex.body.error.code]).toEqual([409, 'server/not-configured']);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('takes a PostgreSQL activation store as it is (type-level)', () => {
+    const fits = (s: PgActivationStore): AdminBundleStore => s;
+    expect(typeof fits).toBe('function');
   });
 });
 

@@ -11,7 +11,13 @@ import { type Bundle, serializeBundle } from '../../src/bundle/bundle-format.js'
 import { parseGovernance } from '../../src/bundle/governance.js';
 import { PolicyRuntime } from '../../src/bundle/policy-runtime.js';
 import { MemorySink } from '../../src/evidence/index.js';
-import { type AuthConfig, createDecisionServer, hashApiKey, type Scope } from '../../src/server/index.js';
+import {
+  type AuthConfig,
+  createDecisionServer,
+  type DecisionServer,
+  hashApiKey,
+  type Scope,
+} from '../../src/server/index.js';
 import { bundleFromText, governanceYaml, makeKeys, POLICY_TEXT, signAll } from '../bundle/bundle-fixtures.js';
 import type { Json } from './test-server.js';
 
@@ -55,6 +61,7 @@ export interface AdminServer {
   sink: MemorySink;
   runtime: PolicyRuntime;
   store: ActivationStore;
+  server: DecisionServer;
   /** Calls the server as `who` (a key of API_KEYS, or undefined for no credentials). */
   call(
     who: keyof typeof API_KEYS | undefined,
@@ -83,6 +90,7 @@ export async function startAdminServer(opts: { withState?: boolean } = {}): Prom
     sink,
     runtime,
     store,
+    server,
     async call(who, method, path, body) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (who) headers.authorization = `Bearer ${API_KEYS[who]!.key}`;

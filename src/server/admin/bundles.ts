@@ -9,13 +9,19 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ActivationStore } from '../../bundle/activation-store.js';
+import type { ActivationEntry } from '../../bundle/activation-history.js';
+import type { ActorMeta, StoredBundle } from '../../bundle/activation-store.js';
 import { writeFileAtomic } from '../../bundle/atomic-file.js';
 import { type Bundle, parseBundle, serializeBundle } from '../../bundle/bundle-format.js';
 import { compileBundle } from '../../bundle/bundle-policy.js';
 import type { BundleErrorCode } from '../../bundle/errors.js';
-import type { CandidateStage, OfferResult, PolicyRuntime } from '../../bundle/policy-runtime.js';
-import { verifyBundle } from '../../bundle/verify-bundle.js';
+import {
+  type CandidateStage,
+  type OfferResult,
+  type PolicyRuntime,
+  safeBaselineMarker,
+} from '../../bundle/policy-runtime.js';
+import { type VerifiedBundle, verifyBundle } from '../../bundle/verify-bundle.js';
 import type { Caller } from '../auth.js';
 import { ServerError } from '../errors.js';
 import type { AdminAudit } from './audit.js';
@@ -43,32 +49,73 @@ export interface BundleSummary {
 
 const SOURCE = 'admin-api';
 
+/**
+ * What the bundle routes need from an activation store: the file `ActivationStore` of a state
+ * directory and the PostgreSQL `PgActivationStore` of a cluster both fit.
+ */
+export interface AdminBundleStore {
+  activate(data: string, meta: ActorMeta, source?: string): Promise<VerifiedBundle>;
+  stage(data: string, stage: CandidateStage, meta: ActorMeta, source?: string): Promise<VerifiedBundle>;
+  withdraw(meta: ActorMeta): Promise<boolean>;
+  rollback(to: string, meta: ActorMeta): Promise<{ name: string; version: string; digest: string }>;
+  list(): Promise<StoredBundle[]>;
+  activeBundle(): Promise<Bundle | undefined>;
+  readonly history: { read(): Promise<ActivationEntry[]> };
+  /** A file store's directory: uploads are kept in its `bundles/` beside the activated ones. */
+  readonly dir?: string;
+  /** A database store: the stored text of an activated or staged bundle. */
+  bundleText?(digest: string): Promise<string | undefined>;
+}
+
+/** Uploads kept in memory when the store has no directory (most recent first out beyond this). */
+const MAX_MEMORY_UPLOADS = 32;
+
 /** The bundle routes' state: the runtime that enforces and the directory that persists. */
 export class BundleAdmin {
   constructor(
     private readonly runtime: PolicyRuntime,
-    private readonly store: ActivationStore,
+    private readonly store: AdminBundleStore,
     private readonly audit: AdminAudit,
   ) {}
 
-  private path(digest: string): string {
-    return join(this.store.dir, 'bundles', `${digest.slice('sha256:'.length)}.json`);
+  /** Uploads not yet activated or staged, when the store has no directory (this process only). */
+  private readonly uploads = new Map<string, string>();
+
+  private path(dir: string, digest: string): string {
+    return join(dir, 'bundles', `${digest.slice('sha256:'.length)}.json`);
+  }
+
+  private async lookup(digest: string): Promise<string | undefined> {
+    const dir = this.store.dir;
+    if (dir !== undefined) return readFile(this.path(dir, digest), 'utf8').catch(() => undefined);
+    return this.uploads.get(digest) ?? (await this.store.bundleText?.(digest));
   }
 
   private async stored(digest: string): Promise<string> {
-    const text = await readFile(this.path(digest), 'utf8').catch(() => undefined);
+    const text = await this.lookup(digest);
     if (text === undefined)
       throw new ServerError('bundle/not-found', 404, `no uploaded bundle ${digest}; upload it first`);
     return text;
+  }
+
+  private async keep(bundle: Bundle): Promise<void> {
+    const dir = this.store.dir;
+    if (dir !== undefined) {
+      await mkdir(join(dir, 'bundles'), { recursive: true });
+      await writeFileAtomic(this.path(dir, bundle.digest), serializeBundle(bundle));
+      return;
+    }
+    this.uploads.delete(bundle.digest);
+    this.uploads.set(bundle.digest, serializeBundle(bundle));
+    if (this.uploads.size > MAX_MEMORY_UPLOADS)
+      this.uploads.delete(this.uploads.keys().next().value as string);
   }
 
   /** Parses, verifies against the trusted governance (and its parent when stored) and compiles. */
   private async check(bytes: Buffer | string): Promise<{ bundle: Bundle; summary: BundleSummary }> {
     const bundle = parseBundle(bytes);
     const parentDigest = bundle.manifest.parent;
-    const parentText = parentDigest
-      ? await readFile(this.path(parentDigest), 'utf8').catch(() => undefined)
-      : undefined;
+    const parentText = parentDigest ? await this.lookup(parentDigest) : undefined;
     const parent = parentText === undefined ? undefined : parseBundle(parentText);
     const verified = verifyBundle(bundle, {
       governance: this.runtime.governance(),
@@ -113,8 +160,7 @@ export class BundleAdmin {
     try {
       const checked = await this.check(bytes);
       summary = checked.summary;
-      await mkdir(join(this.store.dir, 'bundles'), { recursive: true });
-      await writeFileAtomic(this.path(summary.digest), serializeBundle(checked.bundle));
+      await this.keep(checked.bundle);
     } catch (e) {
       throw await this.refused(caller, 'bundles.upload', bytes, e);
     }
@@ -252,7 +298,8 @@ export class BundleAdmin {
     return this.act(caller, 'bundles.rollback', to, reason, {}, async () => {
       const meta = { actor: caller.id, reason };
       const target = await this.store.rollback(to, meta);
-      const text = await readFile(this.store.activePath, 'utf8');
+      const active = await this.store.activeBundle();
+      const text = active ? serializeBundle(active) : safeBaselineMarker(reason, new Date());
       expectApplied(await this.runtime.offer(text, { source: SOURCE, ...meta, action: 'rollback' }));
       return { active: target };
     });

@@ -6,7 +6,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import type { ActivationStore } from '../../bundle/activation-store.js';
 import type { PolicyRuntime } from '../../bundle/policy-runtime.js';
 import type { CompiledPolicy } from '../../engine/index.js';
 import { ChainedSink } from '../../evidence/chained-sink.js';
@@ -21,7 +20,7 @@ import type { Decider } from '../decider.js';
 import { ServerError } from '../errors.js';
 import type { KillSwitchStore } from '../kill-switches.js';
 import { ADMIN_STREAM, type AdminAction, AdminAudit, contentDigest } from './audit.js';
-import { BundleAdmin } from './bundles.js';
+import { type AdminBundleStore, BundleAdmin } from './bundles.js';
 import { ExceptionsAdmin } from './exceptions.js';
 import { auditedKillSwitch } from './killswitch.js';
 import { LogsAdmin } from './logs.js';
@@ -63,9 +62,12 @@ export function isAdminPath(path: string): path is AdminPath {
 export interface AdminOptions {
   /** The runtime of an activation state directory; bundle and exception routes need it and `store`. */
   runtime?: PolicyRuntime;
-  /** The activation state directory `runtime` follows (uploaded bundles, active, candidate, history). */
-  store?: ActivationStore;
-  /** Where verified exception grants are kept (default `<state>/exceptions.json`). */
+  /**
+   * The activation store `runtime` follows: the file `ActivationStore` of a state directory, or a
+   * cluster's `PgActivationStore` (uploads not yet activated then stay in the receiving process).
+   */
+  store?: AdminBundleStore;
+  /** Where verified exception grants are kept (default `<state>/exceptions.json` for a file store). */
   exceptionsPath?: string;
   /**
    * The sink admin records are chained in, on stream `auditStream` of the same store as decisions.
@@ -77,6 +79,13 @@ export interface AdminOptions {
   auditStream?: string;
   /** Largest bundle upload in bytes (default 8 MiB). */
   maxBundleBytes?: number;
+}
+
+/** A policy runtime and the activation store it follows. */
+export interface AdminState {
+  runtime: PolicyRuntime;
+  store: AdminBundleStore;
+  exceptionsPath?: string;
 }
 
 /** What the router needs from the server. */
@@ -99,6 +108,11 @@ export interface Admin {
    * refused without a writable audit log, recorded with the digest of its body and its outcome.
    */
   audited(caller: Caller, path: string, body: unknown, run: () => unknown): Promise<unknown>;
+  /**
+   * Wires a policy runtime and its activation store after creation (a cluster instance opens them
+   * once the server exists); the same as passing `runtime` and `store` in `AdminOptions`.
+   */
+  attach(state: AdminState): Promise<void>;
   /** Loads persisted exceptions; call once before serving. */
   start(): Promise<void>;
   /** Flushes and closes the audit log. */
@@ -132,35 +146,50 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
     if (!audit) throw new ServerError('server/unavailable', 503, 'no admin audit log is configured');
     return audit;
   };
-  const { runtime, store } = opts;
-  const bundles = runtime && store && audit ? new BundleAdmin(runtime, store, audit) : undefined;
-  const exceptions =
-    runtime && store && audit
-      ? new ExceptionsAdmin(opts.exceptionsPath ?? join(store.dir, 'exceptions.json'), runtime, audit, (g) =>
-          deps.decider.setExceptions(g),
-        )
-      : undefined;
   const readable =
     evidence instanceof ChainedSink && isReadableStore(evidence.store) ? evidence.store : undefined;
   const logs = readable ? new LogsAdmin(readable, stream) : undefined;
 
-  if (runtime) {
+  let runtime: PolicyRuntime | undefined;
+  let store: AdminBundleStore | undefined;
+  let bundles: BundleAdmin | undefined;
+  let exceptions: ExceptionsAdmin | undefined;
+  /** Wires a runtime and its store: policy swaps, staged candidates and exceptions reach the decider. */
+  const attach = (state: AdminState): void => {
+    if (runtime) throw new Error('the admin API already has a policy runtime');
+    const rt = state.runtime;
+    runtime = rt;
+    store = state.store;
+    bundles = audit ? new BundleAdmin(rt, state.store, audit) : undefined;
+    const path =
+      state.exceptionsPath ??
+      (state.store.dir !== undefined ? join(state.store.dir, 'exceptions.json') : undefined);
+    exceptions =
+      audit && path !== undefined
+        ? new ExceptionsAdmin(path, rt, audit, (g) => deps.decider.setExceptions(g))
+        : undefined;
     const apply = () => {
-      const a = runtime.current();
+      const a = rt.current();
       deps.setPolicy(
         a.kind === 'bundle' ? a.compiled : undefined,
-        `safe baseline active (${runtime.lastError?.message ?? 'no verified bundle'})`,
+        `safe baseline active (${rt.lastError?.message ?? 'no verified bundle'})`,
       );
     };
-    runtime.on('activated', () => {
+    rt.on('activated', () => {
       apply();
       // Rule risks may have changed with the policy: re-check the grants against it.
       void exceptions?.load().catch(() => undefined);
     });
-    if (runtime.current().kind === 'bundle') apply();
+    if (rt.current().kind === 'bundle') apply();
     // Shadow and rollout candidates: the decider asks the runtime per decision whether one is staged.
-    deps.decider.setStaging(runtime);
-  }
+    deps.decider.setStaging(rt);
+  };
+  if (opts.runtime && opts.store)
+    attach({
+      runtime: opts.runtime,
+      store: opts.store,
+      ...(opts.exceptionsPath !== undefined ? { exceptionsPath: opts.exceptionsPath } : {}),
+    });
 
   const maxBundleBytes = opts.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES;
   const json = (req: IncomingMessage) =>
@@ -194,6 +223,10 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
     async start() {
       await audit?.open();
       if (exceptions) await exceptions.load().catch(() => undefined);
+    },
+    async attach(state) {
+      attach(state);
+      await exceptions?.load().catch(() => undefined);
     },
     async close() {
       await audit?.close();
@@ -235,8 +268,8 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
       }
       if (path.startsWith('/v1/admin/exceptions')) {
         if (!runtime || !store) throw notConfigured('exceptions');
-        if (!exceptions) needAudit();
-        if (!exceptions) throw notConfigured('exceptions');
+        needAudit();
+        if (!exceptions) throw notConfigured('exceptions (a store with a directory, or `exceptionsPath`)');
         if (path === '/v1/admin/exceptions') return exceptions.list();
         const body = await json(req);
         return path === '/v1/admin/exceptions/grant'
@@ -244,7 +277,7 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
           : exceptions.revoke(caller, body);
       }
       if (!runtime || !store) throw notConfigured('bundle routes');
-      if (!bundles) needAudit();
+      needAudit();
       if (!bundles) throw notConfigured('bundle routes');
       switch (path) {
         case '/v1/admin/bundles':
