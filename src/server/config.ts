@@ -4,6 +4,7 @@
  * policy, SQLite evidence in `./.rampart/`, 127.0.0.1:8181, no authentication (loopback only).
  */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -228,6 +229,10 @@ export function resolveServeConfig(
     if (!evidence.url) throw bad('activation: postgres needs RAMPART_DATABASE_URL or evidence.url');
     if (!redisUrl)
       throw bad('activation: postgres needs Redis for activation notices (RAMPART_REDIS_URL or redis)');
+    // Several instances share one schema: each appends its own evidence chain (and `admin-<instance>`).
+    cluster.instance ??= `${hostname()}-${process.pid}`;
+    if (evidence.kind === 'postgres' && evidence.stream === undefined)
+      evidence.stream = `default-${streamSlug(cluster.instance)}`;
   }
   return {
     policyDir,
@@ -242,6 +247,11 @@ export function resolveServeConfig(
     ...(cluster.activation === 'postgres' ? { governance } : {}),
     ...cluster,
   };
+}
+
+/** An instance name as a chain stream suffix. */
+export function streamSlug(instance: string): string {
+  return instance.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
 }
 
 /** The multi-instance settings: activation source, escalation webhook, instance name, Redis prefix. */

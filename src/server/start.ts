@@ -18,7 +18,7 @@ import { JsonlSink, MemorySink, PostgresSink, SqliteSink } from '../evidence/ind
 import type { EvidenceSink } from '../evidence/sink.js';
 import { openAuditSink } from './admin/audit-sink.js';
 import { startExtensions } from './cluster/start-extensions.js';
-import type { ServeConfig } from './config.js';
+import { type ServeConfig, streamSlug } from './config.js';
 import { type KillSwitchStore, RedisKillSwitches } from './kill-switches.js';
 import { createDecisionServer, type DecisionServer } from './server.js';
 
@@ -84,7 +84,9 @@ export async function startServer(
   const audit =
     config.worker !== undefined && config.worker > 1
       ? openAuditSink(config.evidence, `admin-w${config.worker}`)
-      : openAuditSink(config.evidence);
+      : config.activation === 'postgres' && config.instance
+        ? openAuditSink(config.evidence, `admin-${streamSlug(config.instance)}`)
+        : openAuditSink(config.evidence);
   const killSwitches = config.redisUrl
     ? await RedisKillSwitches.open(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), {
         ownsClient: true,

@@ -35,6 +35,8 @@ describe('serve settings for several instances', () => {
       instance: 'eu-1',
       redisPrefix: 'prod:',
     });
+    // Each instance appends its own evidence chain in the shared schema.
+    expect(c.evidence.stream).toBe('default-eu-1');
   });
 
   it.each([
