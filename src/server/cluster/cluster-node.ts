@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import type { Governance } from '../../bundle/governance.js';
 import { PgActivationStore } from '../../bundle/pg-activation-store.js';
-import { type ActivePolicy, PolicyRuntime } from '../../bundle/policy-runtime.js';
+import { PolicyRuntime } from '../../bundle/policy-runtime.js';
 import type { DecisionServer } from '../server.js';
 import { type AttachedSpikeGuard, attachSpikeGuard } from '../spike/attach.js';
 import { RedisNarrowings } from '../spike/narrowing-store.js';
@@ -70,20 +70,14 @@ export async function joinCluster(opts: ClusterNodeOptions): Promise<ClusterNode
   );
   await store.open();
   const runtime = new PolicyRuntime({ governance: opts.governance, actor: opts.instance });
-  const apply = (a: ActivePolicy) =>
-    opts.server.setPolicy(
-      a.kind === 'bundle' ? a.compiled : undefined,
-      'bundle',
-      `safe baseline active (${runtime.lastError?.message ?? 'no verified bundle'})`,
-    );
-  runtime.on('activated', apply);
-  opts.server.decider.setStaging(runtime);
+  // The admin API gets the runtime and store too (bundle routes write the shared state); it also
+  // carries the runtime's activations to the server and stages candidates in the decider.
+  await opts.server.admin.attach({ runtime, store });
   const follower = new ActivationFollower(store, runtime, {
     actor: opts.instance,
     ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
   });
   await follower.start(notices);
-  apply(runtime.current());
 
   const narrowings = await RedisNarrowings.open(opts.redis, { prefix });
   const rollback = async (r: WatchdogRollback) => {
