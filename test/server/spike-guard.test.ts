@@ -287,6 +287,28 @@ describe('spike guard in a decision server', () => {
     await store.clear({});
   });
 
+  it('a tool-call surge above 3x the previous hour denies high-risk tools on the route while low-risk ones stay live', async () => {
+    // The previous hour: 12 lookups spread over it (0.0033/s); then 30 in the last five minutes (0.1/s).
+    clock += 2 * 3600_000;
+    for (let i = 0; i < 12; i++) {
+      await lookup('customer-chat');
+      clock += 5 * 60_000;
+    }
+    await guard.spike.tick();
+    expect(store.list()).toEqual([]);
+    for (let i = 0; i < 30; i++) await lookup('customer-chat');
+    const fired = await guard.spike.tick();
+    expect(fired.map((n) => [n.trigger, n.route, n.mode])).toEqual([
+      ['chat-surge', 'customer-chat', 'deny_high_risk'],
+    ]);
+    expect(fired[0]?.evidence).toMatchObject({ signal: 'tool_call_rate', factor: 3, decisions: 30 });
+    const refused = await refund(100, 'customer-chat');
+    expect(refused.body).toMatchObject({ effect: 'deny', message: SPIKE_GUARD_MESSAGE });
+    expect((await lookup('customer-chat')).body.effect).toBe('allow');
+    await store.clear({ route: 'customer-chat' });
+    expect((await refund(100, 'customer-chat')).body.effect).toBe('allow');
+  });
+
   it('the metrics show active narrowings and fired triggers', async () => {
     for (let i = 0; i < 12; i++) await refund(5000, 'staff-console');
     clock += WINDOW_SECONDS * 1000 + 1000;
