@@ -14,7 +14,7 @@ import {
 } from '../../src/server/spike/narrowing.js';
 import { MemoryNarrowings } from '../../src/server/spike/narrowing-store.js';
 import { SignalWindow, WINDOW_SECONDS } from '../../src/server/spike/signal-window.js';
-import type { SpikeNotice } from '../../src/server/spike/spike-guard.js';
+import { SpikeGuard, type SpikeNotice } from '../../src/server/spike/spike-guard.js';
 import { evaluateTrigger } from '../../src/server/spike/triggers.js';
 import { webhookNotifier } from '../../src/server/spike/webhook.js';
 import { type Json, postJson, startTestServer, type TestServer } from './test-server.js';
@@ -318,6 +318,56 @@ describe('spike guard in a decision server', () => {
     expect(text).toMatch(/rampart_spike_narrowings_active 1/);
     expect(text).toMatch(/rampart_spike_triggers_fired_total\{trigger="refund-blocks"\} 1/);
     await store.clear({});
+  });
+});
+
+describe('SpikeGuard with a trigger on one rule', () => {
+  it('counts only decisions where the rule matched, per route', async () => {
+    const base = await loadPolicy(SPIKE_POLICY);
+    const doc = base.source?.document as NonNullable<typeof base.source>['document'];
+    const policy = {
+      ...base,
+      source: {
+        ...(base.source as NonNullable<typeof base.source>),
+        document: {
+          ...doc,
+          spikeGuard: [
+            {
+              id: 'refund-rule-rate',
+              signal: 'tool_call_rate' as const,
+              rule: 'refunds-up-to-1000',
+              threshold: 0.05,
+              minDecisions: 5,
+              narrow: 'disable_route' as const,
+              approver: 'oncall',
+              loc: doc.loc,
+            },
+          ],
+        },
+      },
+    } as CompiledPolicy;
+    let now = T0;
+    const store = new MemoryNarrowings();
+    const guard = new SpikeGuard({ store, instance: 't', now: () => now });
+    guard.setPolicy(policy);
+    const d = (rules: string[]) =>
+      ({ effect: 'allow', risk: 'high', rules, errors: [], point: 'tool' }) as unknown as Parameters<
+        SpikeGuard['observe']
+      >[2];
+    const req = (route: string) => ({ principal: { id: 'p' }, context: { route } });
+    // Many decisions on the route, but the rule matched only in 10 of them on `a`, 3 on `b`.
+    for (let i = 0; i < 40; i++) guard.observe('tool', req('a'), d(['lookups']), 100);
+    for (let i = 0; i < 10; i++) guard.observe('tool', req('a'), d(['refunds-up-to-1000']), 100);
+    for (let i = 0; i < 3; i++) guard.observe('tool', req('b'), d(['refunds-up-to-1000']), 100);
+    expect(await guard.tick()).toEqual([]);
+    for (let i = 0; i < 10; i++) guard.observe('tool', req('a'), d(['refunds-up-to-1000']), 100);
+    now += 1000;
+    const fired = await guard.tick();
+    expect(fired.map((n) => [n.trigger, n.route, n.rule, n.evidence.decisions])).toEqual([
+      ['refund-rule-rate', 'a', 'refunds-up-to-1000', 20],
+    ]);
+    expect(store.forRoute('a')).toHaveLength(1);
+    expect(store.forRoute('b')).toBeUndefined();
   });
 });
 
