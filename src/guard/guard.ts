@@ -378,10 +378,10 @@ export function createGuard(opts: GuardOptions = {}): Guard {
     const decisionId = createDecisionId();
     if (point === 'tool' && tracker && req.tool && !provisional) {
       const session = context.session ?? `principal:${req.principal.id}`;
-      request.signals = {
-        ...req.signals,
-        ...tracker.recordToolCall(session, req.tool.name, req.tool.args, now),
-      };
+      const signals = tracker.recordToolCall(session, req.tool.name, req.tool.args, now);
+      request.signals = req.signals
+        ? { ...req.signals, ...signals }
+        : (signals as unknown as Record<string, unknown>);
     }
     if (!active) {
       const d = safeBaselineDecision(point, request, decisionId, registry, baselineCause);

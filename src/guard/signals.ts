@@ -22,9 +22,16 @@ export interface ToolCallSignals {
   session_burst: number;
 }
 
-interface Event {
-  at: number;
-  key: string;
+/**
+ * One session's recent calls: a ring of (time, key) plus a count per key, so a call costs O(1)
+ * amortised instead of a scan and a shift of up to `maxEventsPerSession` entries.
+ */
+interface Session {
+  at: number[];
+  keys: string[];
+  head: number;
+  size: number;
+  counts: Map<string, number>;
 }
 
 /**
@@ -52,44 +59,60 @@ function cyrb53(text: string, seed: number): number {
 
 /** Tracks tool calls per session and derives the anomaly signals. */
 export class SignalTracker {
-  private readonly sessions = new Map<string, Event[]>();
+  private readonly sessions = new Map<string, Session>();
   private readonly windowMs: number;
   private readonly maxSessions: number;
   private readonly maxEvents: number;
+  /** The session touched last is already the most recent in `sessions`' insertion order. */
+  private last: string | undefined;
 
   constructor(opts: SignalTrackerOptions = {}) {
     this.windowMs = opts.windowMs ?? 60_000;
     this.maxSessions = opts.maxSessions ?? 10_000;
-    this.maxEvents = opts.maxEventsPerSession ?? 256;
+    this.maxEvents = Math.max(1, opts.maxEventsPerSession ?? 256);
   }
 
   /** Records one tool call in `session` at `now` and returns the signals including it. */
   recordToolCall(session: string, tool: string, args: unknown, now: number): ToolCallSignals {
     const key = toolCallKey(tool, args);
-    let events = this.sessions.get(session);
-    if (events) {
-      this.sessions.delete(session); // re-insert below keeps Map order = recency
-    } else {
-      events = [];
+    let s = this.sessions.get(session);
+    if (!s) {
       if (this.sessions.size >= this.maxSessions) {
         const oldest = this.sessions.keys().next().value;
         if (oldest !== undefined) this.sessions.delete(oldest);
       }
+      s = { at: [], keys: [], head: 0, size: 0, counts: new Map() };
+      this.sessions.set(session, s);
+    } else if (this.last !== session) {
+      // Re-insertion keeps the Map's order = recency (least recently used first).
+      this.sessions.delete(session);
+      this.sessions.set(session, s);
     }
-    this.sessions.set(session, events);
+    this.last = session;
     const from = now - this.windowMs;
-    let drop = 0;
-    while (drop < events.length && events[drop]!.at <= from) drop++;
-    if (drop > 0) events.splice(0, drop);
-    events.push({ at: now, key });
-    if (events.length > this.maxEvents) events.splice(0, events.length - this.maxEvents);
-    let repeated = 0;
-    for (const e of events) if (e.key === key) repeated++;
-    return { repeated_tool_calls: repeated, session_burst: events.length };
+    while (s.size > 0 && s.at[s.head]! <= from) this.dropOldest(s);
+    if (s.size === this.maxEvents) this.dropOldest(s);
+    const tail = (s.head + s.size) % this.maxEvents;
+    s.at[tail] = now;
+    s.keys[tail] = key;
+    s.size++;
+    const repeated = (s.counts.get(key) ?? 0) + 1;
+    s.counts.set(key, repeated);
+    return { repeated_tool_calls: repeated, session_burst: s.size };
+  }
+
+  private dropOldest(s: Session): void {
+    const k = s.keys[s.head]!;
+    const n = (s.counts.get(k) ?? 1) - 1;
+    if (n <= 0) s.counts.delete(k);
+    else s.counts.set(k, n);
+    s.head = (s.head + 1) % this.maxEvents;
+    s.size--;
   }
 
   /** Forgets a session (e.g. at logout). */
   forget(session: string): void {
     this.sessions.delete(session);
+    if (this.last === session) this.last = undefined;
   }
 }
