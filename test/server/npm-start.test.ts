@@ -42,7 +42,7 @@ describe('npm start', () => {
         body: JSON.stringify(REQUESTS.refundOverLimit),
       });
       expect(res.status).toBe(200);
-      expect((await res.json()).effect).toBe('allow_with_conditions');
+      expect(((await res.json()) as { effect: string }).effect).toBe('allow_with_conditions');
     } finally {
       if (child.pid) process.kill(-child.pid, 'SIGTERM');
     }
