@@ -347,6 +347,21 @@ export function createGuard(opts: GuardOptions = {}): Guard {
     interactionId?: string,
   ): Promise<GuardDecision> => {
     if (!sinkReady) return setup.then(() => check(point, req, copts, interactionId));
+    // Like the async function it replaced, a check never throws: a bad request (no principal,
+    // unserialisable arguments) rejects the promise instead.
+    try {
+      return checkNow(point, req, copts, interactionId);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+
+  const checkNow = (
+    point: Point,
+    req: DecisionRequest,
+    copts: CheckOptions | undefined,
+    interactionId: string | undefined,
+  ): Promise<GuardDecision> => {
     const t0 = performance.now();
     const now = clock();
     const provisional = copts?.provisional === true;

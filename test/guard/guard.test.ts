@@ -61,6 +61,24 @@ describe('Guard points', () => {
   });
 });
 
+describe('a bad request', () => {
+  it('rejects the returned promise instead of throwing, on the synchronous path too', async () => {
+    const { guard } = await makeGuard({ asyncDetectors: {} });
+    await guard.ready();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    let p: Promise<unknown> | undefined;
+    expect(() => {
+      p = guard.tool({
+        principal: adjuster,
+        context: { session: 's' },
+        tool: { name: 'claims.lookup', args: circular },
+      });
+    }).not.toThrow();
+    await expect(p).rejects.toBeInstanceOf(Error);
+  });
+});
+
 describe('obligations', () => {
   it('redact returns the transformed text (partial mask at input)', async () => {
     const { guard } = await makeGuard();
