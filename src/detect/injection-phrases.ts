@@ -12,7 +12,8 @@ export interface PhraseFamily {
   id: string;
   weight: number;
   re: RegExp;
-  view: 'folded' | 'plain';
+  /** `glued`: the folded view of letter-spaced text closed up, where words may run together. */
+  view: 'folded' | 'plain' | 'glued';
 }
 
 const W = (n: number): string => `(?:[a-z0-9]+ ){0,${n}}`;
@@ -220,6 +221,31 @@ export const PHRASE_FAMILIES: readonly PhraseFamily[] = [
     'exfiltrate-ml',
     0.85,
     `(?<!\\p{L})(?:zeige|gib|verrate|montre|revele|révèle|muestra|revela|mostra|покажи) (?:\\p{L}+ ){0,3}(?:systemprompt|system prompt|prompt systeme|prompt del sistema|prompt di sistema|системный промпт)`,
+  ),
+];
+
+const glued = (id: string, weight: number, source: string): PhraseFamily => ({
+  id,
+  weight,
+  re: new RegExp(foldPhrase(source), 'g'),
+  view: 'glued',
+});
+
+/**
+ * Phrases whose words ran together when letter-spaced text used one separator for letters and words
+ * alike ("i g n o r e a l l p r e v i o u s …" closes up to one token). Read only on closed-up views;
+ * bounded literal alternations, so linear.
+ */
+export const GLUED_FAMILIES: readonly PhraseFamily[] = [
+  glued(
+    'override-glued',
+    0.85,
+    '(?:ignore|disregard|forget|bypass|override)(?:all|any|every)?(?:the|your|my)?(?:previous|prior|above|earlier|preceding|system|original|initial|safety|developer)?(?:instructions?|rules|prompts?|guidelines|directions|directives|commands|restrictions)',
+  ),
+  glued(
+    'exfiltrate-glued',
+    0.85,
+    '(?:reveal|show|print|repeat|output|display|tell|give|leak)(?:me)?(?:your|the)(?:system|initial|hidden|original|secret)(?:prompt|instructions|message)',
   ),
 ];
 

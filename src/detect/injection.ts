@@ -9,7 +9,7 @@ import type { Detector, DetectorConfig, DetectorFactory } from '../policy/detect
 import type { Finding } from '../policy/types.js';
 import { checkOptions, readRisk, readThreshold } from './config-check.js';
 import { DetectError } from './errors.js';
-import { PHRASE_FAMILIES, STRUCTURAL_MARKERS } from './injection-phrases.js';
+import { GLUED_FAMILIES, PHRASE_FAMILIES, STRUCTURAL_MARKERS } from './injection-phrases.js';
 import type { NormalizedText } from './normalize.js';
 import { closeLetterSpacing, normalizeForInjection } from './normalize.js';
 
@@ -74,11 +74,11 @@ function looksLikeText(value: string): boolean {
 function matchFamilies(
   view: NormalizedText,
   viewText: string,
-  which: 'folded' | 'plain',
+  which: 'folded' | 'plain' | 'glued',
   boost: number,
   into: InjectionSignal[],
 ): void {
-  for (const fam of PHRASE_FAMILIES) {
+  for (const fam of which === 'glued' ? GLUED_FAMILIES : PHRASE_FAMILIES) {
     if (fam.view !== which) continue;
     fam.re.lastIndex = 0;
     for (const m of viewText.matchAll(fam.re)) {
@@ -102,7 +102,10 @@ export function injectionSignals(text: string, depth = 0): InjectionSignal[] {
   matchFamilies(plain, plain.text, 'plain', 0, signals);
   // Letter-spaced words ("I G N O R E  a l l …") are read once more, closed up.
   const closedFolded = closeLetterSpacing(text, folded);
-  if (closedFolded) matchFamilies(closedFolded, closedFolded.text, 'folded', 0, signals);
+  if (closedFolded) {
+    matchFamilies(closedFolded, closedFolded.text, 'folded', 0, signals);
+    matchFamilies(closedFolded, closedFolded.text, 'glued', 0, signals);
+  }
   const closedPlain = closeLetterSpacing(text, plain);
   if (closedPlain) matchFamilies(closedPlain, closedPlain.text, 'plain', 0, signals);
   const before = signals.length;

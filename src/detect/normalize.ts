@@ -235,7 +235,8 @@ const isSingleToken = (t: string, k: number): boolean =>
  * one-character tokens of `view`, the separator that occurs most often between them in `original`
  * (one space, a dash, a dot) is read as inside a word and removed; any other gap (two spaces, a
  * different character) stays a word break. Returns undefined when the view has no such run.
- * Known limit: when words are split by the same single separator as letters, they run together.
+ * When words are split by the same single separator as letters, they run together (the injection
+ * detector reads such text with glued phrase families too).
  */
 export function closeLetterSpacing(original: string, view: NormalizedText): NormalizedText | undefined {
   const t = view.text;
