@@ -16,6 +16,7 @@ export interface BodyLimits {
 export function requireJson(req: IncomingMessage): void {
   const type = req.headers['content-type'];
   if (type === undefined) return; // curl -d without -H still means JSON here; the parse decides.
+  if (type === 'application/json') return; // what nearly every client sends: no splitting needed
   const media = type.split(';', 1)[0]?.trim().toLowerCase();
   if (media !== 'application/json' && !media?.endsWith('+json'))
     throw new ServerError(

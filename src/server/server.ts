@@ -118,13 +118,19 @@ const JSON_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: string,
-  headers: Record<string, string> = JSON_HEADERS,
-): void {
-  res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
+function send(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
+  // The JSON headers of nearly every response as a literal: a spread here cost microseconds per response.
+  res.writeHead(
+    status,
+    headers === undefined
+      ? {
+          'content-type': JSON_HEADERS['content-type'],
+          'cache-control': JSON_HEADERS['cache-control'],
+          'x-content-type-options': JSON_HEADERS['x-content-type-options'],
+          'content-length': Buffer.byteLength(body),
+        }
+      : { ...headers, 'content-length': Buffer.byteLength(body) },
+  );
   res.end(body);
 }
 
