@@ -80,13 +80,15 @@ export async function startServer(
     policy = await loadPolicy(config.policyDir);
   }
   const { sink, label } = openEvidence(config.evidence);
-  // Under --workers each worker is a writer of its own: worker k > 1 audits to `admin-w<k>`.
+  // Under --workers each worker is a writer of its own: worker k > 1 audits to `<stream>-w<k>`.
+  const auditBase =
+    config.activation === 'postgres' && config.instance ? `admin-${streamSlug(config.instance)}` : 'admin';
   const audit =
     config.worker !== undefined && config.worker > 1
-      ? openAuditSink(config.evidence, `admin-w${config.worker}`)
-      : config.activation === 'postgres' && config.instance
-        ? openAuditSink(config.evidence, `admin-${streamSlug(config.instance)}`)
-        : openAuditSink(config.evidence);
+      ? openAuditSink(config.evidence, `${auditBase}-w${config.worker}`)
+      : auditBase === 'admin'
+        ? openAuditSink(config.evidence)
+        : openAuditSink(config.evidence, auditBase);
   const killSwitches = config.redisUrl
     ? await RedisKillSwitches.open(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), {
         ownsClient: true,

@@ -60,7 +60,10 @@ export function workerIndex(): number | undefined {
  */
 export function workerConfig(config: ServeConfig, index: number): void {
   config.worker = index;
-  if (config.evidence.kind === 'postgres' && index > 1) config.evidence.stream = `default-w${index}`;
+  // Suffixed to whatever stream the instance already has (`default`, or `default-<instance>` in a cluster
+  // of instances), so workers of different instances never share one either.
+  if (config.evidence.kind === 'postgres' && index > 1)
+    config.evidence.stream = `${config.evidence.stream ?? 'default'}-w${index}`;
 }
 
 /** Why `--workers` cannot be used with these settings, if it cannot. */
