@@ -19,6 +19,7 @@ import type { EvidenceSink } from '../evidence/sink.js';
 import { openAuditSink } from './admin/audit-sink.js';
 import { startExtensions } from './cluster/start-extensions.js';
 import { type ServeConfig, streamSlug } from './config.js';
+import { POSTGRES_KEY_DIR, postgresEvidenceKeys } from './evidence-keys.js';
 import { type KillSwitchStore, RedisKillSwitches } from './kill-switches.js';
 import { createDecisionServer, type DecisionServer } from './server.js';
 
@@ -39,10 +40,11 @@ function openEvidence(config: ServeConfig['evidence']): { sink: EvidenceSink; la
       return {
         sink: new PostgresSink({
           connection: config.url as string,
+          ...postgresEvidenceKeys(),
           ...(config.schema ? { schema: config.schema } : {}),
           ...(config.stream ? { stream: config.stream } : {}),
         }),
-        label: `postgres${config.schema ? ` schema ${config.schema}` : ''}`,
+        label: `postgres${config.schema ? ` schema ${config.schema}` : ''} (keys in ${POSTGRES_KEY_DIR}/)`,
       };
     case 'jsonl': {
       const path = config.path as string;

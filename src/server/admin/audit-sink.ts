@@ -11,6 +11,7 @@ import { PostgresSink } from '../../evidence/postgres-sink.js';
 import type { EvidenceSink } from '../../evidence/sink.js';
 import { SqliteSink } from '../../evidence/sqlite-sink.js';
 import type { ServeConfig } from '../config.js';
+import { postgresEvidenceKeys } from '../evidence-keys.js';
 import { ADMIN_STREAM } from './audit.js';
 
 /** The audit sink for `config`, or `undefined` for memory evidence (the server then shares its store). */
@@ -25,6 +26,7 @@ export function openAuditSink(
       return {
         sink: new PostgresSink({
           connection: config.url as string,
+          ...postgresEvidenceKeys(),
           stream,
           ...(config.schema ? { schema: config.schema } : {}),
         }),
