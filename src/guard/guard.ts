@@ -39,6 +39,7 @@ import type { SignalTrackerOptions } from './signals.js';
 import { SignalTracker } from './signals.js';
 import { SpillingSink } from './spill-sink.js';
 import type { StepUpAdapter } from './step-up.js';
+import { decisionWithInteraction } from './with-interaction.js';
 import { wrapGuardedTool } from './wrap-tool.js';
 
 /** Who is asking and where: the part of a request shared by every point of an interaction. */
@@ -400,7 +401,7 @@ export function createGuard(opts: GuardOptions = {}): Guard {
     }
     if (!active) {
       const d = safeBaselineDecision(point, request, decisionId, registry, baselineCause);
-      const result = guardDecision(d, interaction);
+      const result: GuardDecision = decisionWithInteraction(d, interaction);
       result.failure = 'guard/policy-unavailable';
       return finish(d, result, request, t0, undefined, provisional);
     }
@@ -459,7 +460,7 @@ export function createGuard(opts: GuardOptions = {}): Guard {
       }
     }
     if (d.effect === 'deny' || d.obligations.length === 0) {
-      const result = guardDecision(d, interaction);
+      const result: GuardDecision = decisionWithInteraction(d, interaction);
       if (failure) result.failure = failure;
       return finish(d, result, request, t0, undefined, provisional);
     }
@@ -489,7 +490,7 @@ export function createGuard(opts: GuardOptions = {}): Guard {
     provisional: boolean,
     interaction: string,
   ): Promise<GuardDecision> => {
-    const result = guardDecision(o.decision, interaction);
+    const result: GuardDecision = decisionWithInteraction(o.decision, interaction);
     if (o.text !== undefined) result.text = o.text;
     if (o.routeTo) result.routeTo = o.routeTo;
     if (o.guardrails) result.guardrails = o.guardrails;
@@ -619,27 +620,3 @@ export function createGuard(opts: GuardOptions = {}): Guard {
 }
 
 const NO_SCAN: ScanResult = { findings: {}, unavailable: [] };
-
-/**
- * The engine's decision plus the interaction id, as a literal of one fixed shape: a spread of the
- * decision here was a visible cost of every check.
- */
-function guardDecision(d: Decision, interaction: string): GuardDecision {
-  const g: GuardDecision = {
-    decisionId: d.decisionId,
-    point: d.point,
-    effect: d.effect,
-    outcome: d.outcome,
-    obligations: d.obligations,
-    rules: d.rules,
-    risk: d.risk,
-    message: d.message,
-    reason: d.reason,
-    policy: d.policy,
-    errors: d.errors,
-    evidence: d.evidence,
-    interaction,
-  };
-  if (d.exceptions !== undefined) g.exceptions = d.exceptions;
-  return g;
-}

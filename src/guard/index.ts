@@ -49,5 +49,7 @@ export { SpillingSink } from './spill-sink.js';
 export type { StepUpAdapter, StepUpRequest, StepUpResult } from './step-up.js';
 /** Step-up authentication helpers. */
 export { authLevelSatisfies, callbackStepUp, DEFAULT_AUTH_LEVELS } from './step-up.js';
+/** A decision plus its interaction id, copied in one fixed shape (the guard's and the server's hot path). */
+export { decisionWithInteraction } from './with-interaction.js';
 /** Text the output point scans for a tool result. */
 export { resultText } from './wrap-tool.js';

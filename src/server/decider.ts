@@ -14,6 +14,7 @@ import { builtinDetectors } from '../detect/index.js';
 import { type CompiledPolicy, decide } from '../engine/index.js';
 import type { DecisionRecordInput, EvidenceSink } from '../evidence/sink.js';
 import {
+  decisionWithInteraction,
   denyDecision,
   GUARD_MESSAGES,
   newInteractionId,
@@ -119,27 +120,6 @@ function withInteraction(request: DecisionRequest, interaction: string): Decisio
   if (request.record !== undefined) req.record = request.record;
   if (request.signals !== undefined) req.signals = request.signals;
   return req;
-}
-
-/** The decision plus the interaction id. */
-function serverDecision(d: Decision, interaction: string): ServerDecision {
-  const out: ServerDecision = {
-    decisionId: d.decisionId,
-    point: d.point,
-    effect: d.effect,
-    outcome: d.outcome,
-    obligations: d.obligations,
-    rules: d.rules,
-    risk: d.risk,
-    message: d.message,
-    reason: d.reason,
-    policy: d.policy,
-    errors: d.errors,
-    evidence: d.evidence,
-    interaction,
-  };
-  if (d.exceptions !== undefined) out.exceptions = d.exceptions;
-  return out;
 }
 
 /** A decision as the server returns it. */
@@ -311,7 +291,7 @@ export class Decider {
       failure = 'guard/evidence-unavailable';
     }
     // A copy: the sink may still hold `decision` in its queue.
-    const out = serverDecision(decision, interaction);
+    const out: ServerDecision = decisionWithInteraction(decision, interaction);
     if (failure) out.failure = failure;
     if (hooks?.observe !== undefined)
       hooks.observe(point, req, out, Math.round((performance.now() - t0) * 1000), staged?.cohort);
