@@ -741,6 +741,58 @@ export const OPENAPI_DOCUMENT = {
         },
       ],
     ),
+    '/v1/admin/spikes': adminGet(
+      'listSpikeNarrowings',
+      'The spike-guard narrowings in force (shared by every instance through Redis when configured), with the window figures that fired each trigger.',
+      {
+        type: 'object',
+        properties: {
+          narrowings: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['trigger', 'route', 'mode', 'at', 'instance', 'policy'],
+              properties: {
+                trigger: { type: 'string' },
+                route: { type: 'string' },
+                mode: { type: 'string', enum: ['require_approval', 'deny_high_risk', 'disable_route'] },
+                minRisk: { type: 'string' },
+                approver: { type: 'string' },
+                rule: { type: 'string' },
+                evidence: { type: 'object', description: 'The signal, its value and the bound it crossed.' },
+                at: { type: 'string', format: 'date-time' },
+                instance: { type: 'string' },
+                policy: { type: 'string', description: 'Digest of the policy that declared the trigger.' },
+              },
+            },
+          },
+        },
+      },
+    ),
+    '/v1/admin/spikes/clear': adminPost(
+      'clearSpikeNarrowings',
+      'killswitch',
+      'Lift the narrowings of a trigger and/or route on every instance (a narrowing stays until an operator clears it). One of `trigger`, `route` or `"all": true` is required, so an empty body lifts nothing.',
+      {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          trigger: { type: 'string', pattern: '^[A-Za-z0-9._:/-]{1,200}$' },
+          route: { type: 'string', pattern: '^[A-Za-z0-9._:/-]{1,200}$' },
+          all: { type: 'boolean' },
+        },
+      },
+      {
+        type: 'object',
+        properties: {
+          cleared: {
+            type: 'array',
+            items: { type: 'object', properties: { trigger: { type: 'string' }, route: { type: 'string' } } },
+          },
+          actor: { type: 'string' },
+        },
+      },
+    ),
     '/healthz': {
       get: {
         operationId: 'health',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OPENAPI_DOCUMENT } from '../../src/server/index.js';
 import { ROUTES } from '../../src/server/server.js';
+import { SPIKE_ROUTES } from '../../src/server/spike/admin-routes.js';
 import { startTestServer } from './test-server.js';
 
 const paths = OPENAPI_DOCUMENT.paths as Record<
@@ -13,8 +14,8 @@ describe('OpenAPI document', () => {
     expect(OPENAPI_DOCUMENT.openapi).toBe('3.1.0');
   });
 
-  it('describes every route the server has, with its method', () => {
-    const routes = { ...ROUTES, '/v1/decide/{point}': 'POST' };
+  it('describes every route the server has, with its method (incl. the spike routes `rampart serve` adds)', () => {
+    const routes = { ...ROUTES, ...SPIKE_ROUTES, '/v1/decide/{point}': 'POST' };
     for (const [path, method] of Object.entries(routes)) {
       expect(paths[path], path).toBeDefined();
       expect(paths[path]?.[method.toLowerCase()], `${method} ${path}`).toBeDefined();

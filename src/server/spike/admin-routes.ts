@@ -38,15 +38,21 @@ export function clearMatch(body: unknown): { trigger?: string; route?: string } 
   };
 }
 
+/** The paths and methods these routes add (also described in the OpenAPI document). */
+export const SPIKE_ROUTES = {
+  '/v1/admin/spikes': 'GET',
+  '/v1/admin/spikes/clear': 'POST',
+} as const;
+
 /** Adds the two routes to `server`. */
 export function addSpikeRoutes(server: DecisionServer, store: NarrowingStore): void {
   server.addRoute('/v1/admin/spikes', {
-    method: 'GET',
+    method: SPIKE_ROUTES['/v1/admin/spikes'],
     scope: 'admin:read',
     handle: () => ({ narrowings: store.list() }),
   });
   server.addRoute('/v1/admin/spikes/clear', {
-    method: 'POST',
+    method: SPIKE_ROUTES['/v1/admin/spikes/clear'],
     scope: 'killswitch',
     handle: async (caller, body) => {
       const cleared = await store.clear(clearMatch(body));
