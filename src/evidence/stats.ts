@@ -3,6 +3,7 @@
  * requests, exception and approval counts, latency p50/p99 per route against the previous window,
  * and shadow divergences.
  */
+import { POINTS } from '../policy/types.js';
 import { EvidenceError } from './errors.js';
 import type { DecisionRecord } from './record.js';
 import { parseDuration } from './retention.js';
@@ -156,6 +157,13 @@ export function summarise(
   return s;
 }
 
+const DECISION_POINTS: ReadonlySet<string> = new Set(POINTS);
+
+/** Records of the five enforcement points; the server's admin audit records (point `admin`) are actions, not decisions. */
+function isDecision(r: DecisionRecord): boolean {
+  return DECISION_POINTS.has(r.point);
+}
+
 /** Signals for the window of length `window` ending at `now`, read from the store. */
 export async function computeStats(store: ReadableStore, opts: StatsOptions): Promise<EvidenceStats> {
   let windowMs: number;
@@ -172,5 +180,11 @@ export async function computeStats(store: ReadableStore, opts: StatsOptions): Pr
     store.select({ since, until }),
     store.select({ since: before, until: since }),
   ]);
-  return summarise(current, previous, since, until, opts.highRisk ?? ['high', 'critical']);
+  return summarise(
+    current.filter(isDecision),
+    previous.filter(isDecision),
+    since,
+    until,
+    opts.highRisk ?? ['high', 'critical'],
+  );
 }

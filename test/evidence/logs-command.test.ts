@@ -13,6 +13,7 @@ import {
 } from '../../src/cli/commands/logs.js';
 import { UsageError } from '../../src/cli/exit.js';
 import { SqliteSink } from '../../src/evidence/index.js';
+import type { Point } from '../../src/policy/types.js';
 import { makeInput } from './make-input.js';
 
 const dirs: string[] = [];
@@ -118,6 +119,17 @@ describe('rampart logs stats', () => {
     const s = JSON.parse(j.out());
     expect(s).toMatchObject({ total: 12, blocked: 4, shadowDivergences: 2, highRisk: 4 });
     expect(s.byRoute['staff-console'].latencyUs.previousP99).not.toBeNull();
+  });
+
+  it('leaves admin audit records (point `admin`) out of the decision figures', async () => {
+    const sink = new SqliteSink({ path: db, stream: 'admin', spillPath: `${db}.admin.spill.jsonl` });
+    await sink.open();
+    const admin = makeInput(100, { time: '2026-11-25T10:04:00Z' });
+    await sink.write({ ...admin, decision: { ...admin.decision, point: 'admin' as Point } });
+    await sink.close();
+    const j = capture();
+    await runLogsStats({ store: db, window: '2m', now: '2026-11-25T10:05:00Z', json: true }, j.io);
+    expect(JSON.parse(j.out())).toMatchObject({ total: 12, blocked: 4 });
   });
 
   it('rejects a bad window', async () => {

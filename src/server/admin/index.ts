@@ -148,7 +148,7 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
   };
   const readable =
     evidence instanceof ChainedSink && isReadableStore(evidence.store) ? evidence.store : undefined;
-  const logs = readable ? new LogsAdmin(readable, stream) : undefined;
+  const logs = readable ? new LogsAdmin(readable) : undefined;
 
   let runtime: PolicyRuntime | undefined;
   let store: AdminBundleStore | undefined;
