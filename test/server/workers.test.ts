@@ -1,46 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore, verifyStore } from '../../src/evidence/index.js';
 import { hashApiKey } from '../../src/server/index.js';
 import { parseWorkers } from '../../src/server/workers.js';
+import { spawnServe, waitForOutput } from './serve-process.js';
 import { REQUESTS } from './test-server.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const OPERATOR = 'rk_workers_operator_0123456789abcdef';
 const APP = 'rk_workers_app_0123456789abcdef01234';
-
-function serve(args: string[], cwd: string, env: Record<string, string>): ChildProcess {
-  const tsx = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
-  return spawn(process.execPath, ['--import', tsx, path.join(root, 'src/cli/main.ts'), 'serve', ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${pattern}; got:\n${out}`)),
-      timeoutMs,
-    );
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (pattern.test(out)) {
-        clearTimeout(timer);
-        resolve(out);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-  });
-}
 
 /** One request on a fresh connection, so the cluster hands each to the next worker. */
 function call(
@@ -99,11 +69,11 @@ describe('rampart serve --workers', () => {
         ],
       }),
     );
-    const child = serve(['--port', '0', '--workers', '2', '--evidence', 'sqlite'], cwd, {
+    const child = spawnServe(['--port', '0', '--workers', '2', '--evidence', 'sqlite'], cwd, {
       RAMPART_API_KEYS_FILE: keys,
     });
     try {
-      const banner = await waitFor(child, /workers\s+2 processes share the port/, 90_000);
+      const banner = await waitForOutput(child, /workers\s+2 processes share the port/, 90_000);
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1] as string;
       const decide = () => call(`${url}/v1/decide/tool`, 'POST', REQUESTS.refundOverLimit, APP);
       for (let i = 0; i < 6; i++)
@@ -133,7 +103,7 @@ describe('rampart serve --workers', () => {
       expect(count('refund-over-limit-needs-supervisor')).toBe(6);
       expect(count('rampart/kill-switch')).toBe(6);
 
-      const stopped = waitFor(child, /rampart: stopped/, 30_000);
+      const stopped = waitForOutput(child, /rampart: stopped/, 30_000);
       child.kill('SIGTERM');
       await stopped;
       await new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
