@@ -1,26 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisRateLimitStore } from '../../src/guard/redis-rate-limit.js';
+import { redisAvailable } from '../support/redis-probe.js';
 
-async function probe(): Promise<boolean> {
-  const c = new Redis({
-    host: '127.0.0.1',
-    port: 6379,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 500,
-  });
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    c.disconnect();
-  }
-}
-
-const available = await probe();
+const available = await redisAvailable();
 const inCi = Boolean(process.env.CI);
 
 describe('Redis availability in CI', () => {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey, KILL_SWITCH_RULE, RedisKillSwitches } from '../../src/server/index.js';
+import { redisAvailable } from '../support/redis-probe.js';
 import { type Json, postJson, REQUESTS, startTestServer, type TestServer } from './test-server.js';
 
 const OPERATOR = 'rk_operator_0123456789abcdef01234567';
@@ -77,34 +78,16 @@ describe('kill switches over the admin API', () => {
   });
 });
 
-async function probe(): Promise<boolean> {
-  const c = new Redis({
-    host: '127.0.0.1',
-    port: 6379,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 500,
-  });
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    c.disconnect();
-  }
-}
-
-const redisAvailable = await probe();
+const hasRedis = await redisAvailable();
 const inCi = Boolean(process.env.CI);
 
 describe('Redis availability in CI', () => {
   it.runIf(inCi)('Redis at 127.0.0.1:6379 must be reachable when CI=true', () => {
-    expect(redisAvailable).toBe(true);
+    expect(hasRedis).toBe(true);
   });
 });
 
-describe.skipIf(!redisAvailable && !inCi)('RedisKillSwitches (real Redis at 127.0.0.1:6379)', () => {
+describe.skipIf(!hasRedis && !inCi)('RedisKillSwitches (real Redis at 127.0.0.1:6379)', () => {
   const prefix = `rampart:test:${process.pid}:${Date.now()}:`;
   const clients: Redis[] = [];
   const stores: RedisKillSwitches[] = [];

@@ -19,6 +19,9 @@ import {
 import type { SpikeNotice } from '../../src/server/spike/spike-guard.js';
 import { bundleFromText, governanceYaml, makeKeys, signAll } from '../bundle/bundle-fixtures.js';
 import { dropSchemas, PG_URL, pgAvailable, uniqueSchema } from '../evidence/pg-probe.js';
+import { redisAvailable } from '../support/redis-probe.js';
+
+export { redisAvailable };
 
 /** A loopback TCP proxy that can be cut (every connection dropped, new ones refused) and restored. */
 export class TcpProxy {
@@ -115,25 +118,6 @@ export interface ClusterHarness {
   pgProxy: TcpProxy;
   start(name: string): Promise<Instance>;
   close(): Promise<void>;
-}
-
-/** True when Redis answers at 127.0.0.1:6379. */
-export async function redisAvailable(): Promise<boolean> {
-  const c = new Redis({
-    host: '127.0.0.1',
-    port: 6379,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 500,
-  });
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    c.disconnect();
-  }
 }
 
 /** Both services present (tests skip locally without them and fail loudly when CI=true). */
