@@ -48,6 +48,24 @@ export interface StoredBundle {
   active: boolean;
 }
 
+/** Refuses a stage whose rollout audience is malformed (before anything is stored); shared by every store. */
+export function checkCandidateStage(stage: CandidateStage): void {
+  if (stage.mode !== 'rollout') return;
+  const { mode: _m, salt: _s, ...who } = stage;
+  validateRolloutPlan({ stable: null, salt: '', stages: [{ name: 'rollout', policy: null, ...who }] });
+}
+
+/** Verifies a bundle under `governance` (against its parent when the store holds it) and proves it compiles. */
+export function verifyAndCompileBundle(
+  bundle: Bundle,
+  governance: Governance,
+  parent: Bundle | undefined,
+): VerifiedBundle {
+  const verified = verifyBundle(bundle, { governance, ...(parent ? { parent } : {}) });
+  compileBundle(bundle);
+  return verified;
+}
+
 /** See the file comment. */
 export class ActivationStore {
   readonly history: ActivationHistory;
@@ -71,10 +89,7 @@ export class ActivationStore {
     source = 'cli',
   ): Promise<VerifiedBundle> {
     const bundle = parseBundle(data);
-    if (stage.mode === 'rollout') {
-      const { mode: _m, salt: _s, ...who } = stage;
-      validateRolloutPlan({ stable: null, salt: '', stages: [{ name: 'rollout', policy: null, ...who }] });
-    }
+    checkCandidateStage(stage);
     const verified = await this.verifyAndCompile(bundle);
     await mkdir(join(this.dir, 'bundles'), { recursive: true });
     await writeFileAtomic(this.bundlePath(bundle.digest), serializeBundle(bundle));
@@ -162,9 +177,7 @@ export class ActivationStore {
         .then((t) => parseBundle(t))
         .catch(() => undefined);
     }
-    const verified = verifyBundle(bundle, { governance: this.governance, ...(parent ? { parent } : {}) });
-    compileBundle(bundle);
-    return verified;
+    return verifyAndCompileBundle(bundle, this.governance, parent);
   }
 
   private async install(
@@ -235,8 +248,8 @@ export class ActivationStore {
       );
     const target = matches[0] as StoredBundle;
     const bundle = parseBundle(await readFile(this.bundlePath(target.digest), 'utf8'));
-    verifyBundle(bundle, { governance: this.governance });
-    compileBundle(bundle);
+    // A rollback target is re-verified on its own: its parent may be long gone.
+    verifyAndCompileBundle(bundle, this.governance, undefined);
     await this.install(bundle, 'rollback', meta, 'cli');
     return { name: bundle.manifest.name, version: bundle.manifest.version, digest: bundle.digest };
   }

@@ -13,15 +13,18 @@
  */
 import pg from 'pg';
 import type { ActivationEntry } from './activation-history.js';
-import type { ActorMeta, StoredBundle } from './activation-store.js';
+import {
+  type ActorMeta,
+  checkCandidateStage,
+  type StoredBundle,
+  verifyAndCompileBundle,
+} from './activation-store.js';
 import { type Bundle, parseBundle, serializeBundle } from './bundle-format.js';
-import { compileBundle } from './bundle-policy.js';
 import { BundleError } from './errors.js';
 import type { Governance } from './governance.js';
 import type { CandidateStage } from './policy-runtime.js';
-import { validateRolloutPlan } from './rollout.js';
 import { SAFE_BASELINE_DIGEST } from './safe-baseline.js';
-import { type VerifiedBundle, verifyBundle } from './verify-bundle.js';
+import type { VerifiedBundle } from './verify-bundle.js';
 
 /** Options of {@link PgActivationStore}. */
 export interface PgActivationStoreOptions {
@@ -262,9 +265,7 @@ export class PgActivationStore {
       const text = await this.bundleText(bundle.manifest.parent);
       parent = text === undefined ? undefined : parseBundle(text);
     }
-    const verified = verifyBundle(bundle, { governance: this.governance, ...(parent ? { parent } : {}) });
-    compileBundle(bundle);
-    return verified;
+    return verifyAndCompileBundle(bundle, this.governance, parent);
   }
 
   /** Verifies, compiles and activates a bundle; changes nothing on failure. Promoting the staged candidate ends its stage. */
@@ -298,10 +299,7 @@ export class PgActivationStore {
     source = 'cli',
   ): Promise<VerifiedBundle> {
     const bundle = parseBundle(data);
-    if (stage.mode === 'rollout') {
-      const { mode: _m, salt: _s, ...who } = stage;
-      validateRolloutPlan({ stable: null, salt: '', stages: [{ name: 'rollout', policy: null, ...who }] });
-    }
+    checkCandidateStage(stage);
     const verified = await this.verifyAndCompile(bundle);
     await this.change(async (c) => {
       await this.storeBundle(c, bundle);
@@ -374,8 +372,8 @@ export class PgActivationStore {
       );
     const text = (await this.bundleText((matches[0] as StoredBundle).digest)) as string;
     const bundle = parseBundle(text);
-    verifyBundle(bundle, { governance: this.governance });
-    compileBundle(bundle);
+    // A rollback target is re-verified on its own: its parent may be long gone.
+    verifyAndCompileBundle(bundle, this.governance, undefined);
     await this.install(bundle, 'rollback', meta, source);
     return { name: bundle.manifest.name, version: bundle.manifest.version, digest: bundle.digest };
   }
