@@ -1,7 +1,20 @@
-/** `rampart rollback`: re-activates an earlier bundle, or the safe baseline; `--list` shows what is available. */
+/**
+ * `rampart rollback`: re-activates an earlier bundle, or the safe baseline; `--withdraw` ends a staged
+ * shadow or rollout; `--list` shows what is available. Works on the same activation stores as
+ * `rampart activate` (a state directory, or PostgreSQL with a Redis notice to every instance).
+ */
 import type { Command } from 'commander';
 import { EXIT_OK, UsageError } from '../exit.js';
-import { defaultActor, openStore, reportLifecycleError, type StateCommandOptions } from './activate.js';
+import {
+  type ActivationTarget,
+  type CommandIo,
+  defaultActor,
+  openTarget,
+  reportLifecycleError,
+  STORE_HELP,
+  type StateCommandOptions,
+  storeOptions,
+} from './activate.js';
 
 /** Options of `rampart rollback`. */
 export interface RollbackCommandOptions extends StateCommandOptions {
@@ -10,10 +23,24 @@ export interface RollbackCommandOptions extends StateCommandOptions {
   withdraw?: boolean;
 }
 
-/** Rolls back (or lists); returns the exit code. */
-export async function runRollback(opts: RollbackCommandOptions, io = process): Promise<number> {
+/** Rolls back (or lists, or withdraws); returns the exit code. */
+export async function runRollback(
+  opts: RollbackCommandOptions,
+  io: CommandIo = process,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const modes = [opts.list ? '--list' : '', opts.withdraw ? '--withdraw' : '', opts.to ? '--to' : ''].filter(
+    Boolean,
+  );
+  if (modes.length > 1) throw new UsageError(`${modes.join(' and ')} cannot be combined; give one`);
+  if (modes.length === 0)
+    throw new UsageError('give --to <version|digest|safe-baseline> (or --list, --withdraw)');
+  if (!opts.list && !opts.reason)
+    throw new UsageError('--reason is required: it is recorded in the activation history');
+  let target: ActivationTarget | undefined;
   try {
-    const store = await openStore(opts);
+    target = await openTarget(opts, env);
+    const store = target.store;
     if (opts.list) {
       const bundles = await store.list();
       io.stdout.write('stored bundles (newest first):\n');
@@ -26,36 +53,40 @@ export async function runRollback(opts: RollbackCommandOptions, io = process): P
         );
       return EXIT_OK;
     }
+    const meta = { actor: opts.actor ?? defaultActor(), reason: opts.reason as string };
     if (opts.withdraw) {
-      if (!opts.reason)
-        throw new UsageError('--reason is required: it is recorded in the activation history');
-      const done = await store.withdraw({ actor: opts.actor ?? defaultActor(), reason: opts.reason });
+      const done = await store.withdraw(meta);
       io.stdout.write(done ? 'withdrew the staged shadow/rollout candidate\n' : 'nothing was staged\n');
+      if (done) target.afterChange(io);
       return EXIT_OK;
     }
-    if (!opts.to) throw new UsageError('give --to <version|digest|safe-baseline> (or --list, --withdraw)');
-    if (!opts.reason) throw new UsageError('--reason is required: it is recorded in the activation history');
-    const done = await store.rollback(opts.to, { actor: opts.actor ?? defaultActor(), reason: opts.reason });
-    io.stdout.write(`rolled back to ${done.name}@${done.version} ${done.digest} → ${store.activePath}\n`);
+    const done = await store.rollback(opts.to as string, meta);
+    io.stdout.write(`rolled back to ${done.name}@${done.version} ${done.digest} → ${target.where()}\n`);
+    target.afterChange(io);
     return EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     return reportLifecycleError(error, io);
+  } finally {
+    await target?.close();
   }
 }
 
 /** Registers `rampart rollback`. */
 export function registerRollback(program: Command): void {
-  program
-    .command('rollback')
-    .description('re-activate an earlier bundle (re-verified under current governance) or the safe baseline')
+  storeOptions(
+    program
+      .command('rollback')
+      .description(
+        're-activate an earlier bundle (re-verified under current governance) or the safe baseline',
+      ),
+  )
     .option('--to <version>', 'version or digest of a stored bundle, or `safe-baseline`')
     .option('--list', 'list stored bundles and recent activations')
     .option('--withdraw', 'end the staged shadow or rollout candidate (the active bundle is unchanged)')
-    .requiredOption('--state <dir>', 'activation state directory')
-    .requiredOption('-g, --governance <file>', 'the governance.yaml you trust')
     .option('--actor <who>', 'who is rolling back (default: $USER)')
-    .option('--reason <text>', 'why (required with --to)')
+    .option('--reason <text>', 'why (required with --to and --withdraw)')
+    .addHelpText('after', STORE_HELP)
     .action(async (opts: RollbackCommandOptions) => {
       process.exitCode = await runRollback(opts);
     });

@@ -31,9 +31,12 @@ export class ActivationNotices {
     this.channel = `${prefix}activation`;
   }
 
-  /** Announces a new revision; errors are the caller's to ignore (followers poll too). */
-  async publish(revision: number): Promise<void> {
-    await this.client.publish(this.channel, String(revision));
+  /**
+   * Announces a new revision; resolves with how many subscribers (one per following instance) got
+   * it. Errors are the caller's to ignore (followers poll too).
+   */
+  async publish(revision: number): Promise<number> {
+    return this.client.publish(this.channel, String(revision));
   }
 
   /** Calls `fn` on every notice, and when the subscription (re)connects. */

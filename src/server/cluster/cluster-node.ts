@@ -64,7 +64,9 @@ export async function joinCluster(opts: ClusterNodeOptions): Promise<ClusterNode
   const store = new PgActivationStore(
     {
       ...opts.database,
-      onChange: (revision) => notices.publish(revision),
+      onChange: async (revision) => {
+        await notices.publish(revision);
+      },
     },
     opts.governance,
   );
