@@ -1,8 +1,12 @@
 /**
- * `npm run bench:server [-- --quick] [--seconds=10] [--connections=32] [--workers=N] [--batch=10]
- * [--rounds=1] [--skip=postgres,cerbos,batch]`: decisions/s and p50/p99 latency over HTTP on loopback,
- * `rampart serve` with evidence on (SQLite, then PostgreSQL) against the Cerbos server on the
+ * `npm run bench:server [-- --quick] [--seconds=10] [--connections=32[,16,…]] [--workers=N] [--batch=10]
+ * [--rounds=1] [--skip=postgres,cerbos,batch,floor]`: decisions/s and p50/p99 latency over HTTP on
+ * loopback, `rampart serve` with evidence on (SQLite, then PostgreSQL) against the Cerbos server on the
  * equivalent policy, same load, same run. Writes bench/results/server.json.
+ *
+ * The `node:http` floor (bench/server/http-floor.ts: parse the body, answer a fixed decision) runs
+ * under the same load too: what Node's HTTP stack and this machine's loopback allow at all. Several
+ * connection counts give the latency/throughput curve (single decisions; batches use the first).
  *
  * Load: autocannon in this process, `connections` keep-alive connections with one request in flight
  * each, cycling through 512 generated requests of the engine benchmark's claims scenario (100 rules,
@@ -32,6 +36,7 @@ import {
   postgresAvailable,
   postgresRecordCount,
   sqliteRecordCount,
+  startHttpFloor,
   startRampart,
   type Target,
   treeCpuSeconds,
@@ -43,7 +48,10 @@ const flag = (name: string): string | undefined =>
 const quick = args.includes('--quick');
 const SECONDS = Number(flag('seconds') ?? (quick ? 4 : 10));
 const WARMUP = Number(flag('warmup') ?? (quick ? 2 : 3));
-const CONNECTIONS = Number(flag('connections') ?? 32);
+const CONNECTION_LIST = (flag('connections') ?? '32').split(',').map(Number);
+if (CONNECTION_LIST.some((c) => !Number.isInteger(c) || c < 1 || c > 1024))
+  throw new Error(`--connections must be a list of integers 1-1024, got ${flag('connections')}`);
+const CONNECTIONS = CONNECTION_LIST[0] as number;
 const WORKERS = Number(flag('workers') ?? 1);
 const BATCH = Number(flag('batch') ?? 10);
 const ROUNDS = Number(flag('rounds') ?? 1);
@@ -83,14 +91,16 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 async function measure(
   target: Target,
   load: Load,
-  answers: (json: unknown) => boolean[],
+  answers: ((json: unknown) => boolean[]) | undefined,
   label: { server: string; evidence: string; case: 'single' | 'batch'; workers: number },
+  connections = CONNECTIONS,
 ): Promise<Measured> {
-  await checkAnswers(target.url, load, answers, `${label.server}/${label.evidence}/${label.case}`);
-  await drive(target.url, load, { seconds: WARMUP, connections: CONNECTIONS });
+  if (answers)
+    await checkAnswers(target.url, load, answers, `${label.server}/${label.evidence}/${label.case}`);
+  await drive(target.url, load, { seconds: WARMUP, connections });
   const before = loadavg()[0] as number;
   const cpu0 = treeCpuSeconds(target.pid);
-  const m = await drive(target.url, load, { seconds: SECONDS, connections: CONNECTIONS });
+  const m = await drive(target.url, load, { seconds: SECONDS, connections });
   const cpu1 = treeCpuSeconds(target.pid);
   const row: Row = {
     ...label,
@@ -101,7 +111,7 @@ async function measure(
     max_ms: round3(m.max_ms),
     requests_per_s: Math.round(m.requestsPerSecond),
     decisions_per_request: load.decisionsPerRequest,
-    connections: CONNECTIONS,
+    connections,
     seconds: m.seconds,
     server_cpu_us_per_decision: round1(((cpu1 - cpu0) * 1e6) / Math.max(1, m.decisions)),
     loadavg_before: before,
@@ -110,12 +120,16 @@ async function measure(
     errors: m.errors + m.timeouts,
   };
   const prev = rows.findIndex(
-    (r) => r.server === row.server && r.evidence === row.evidence && r.case === row.case,
+    (r) =>
+      r.server === row.server &&
+      r.evidence === row.evidence &&
+      r.case === row.case &&
+      r.connections === row.connections,
   );
   if (prev === -1) rows.push(row);
   else if ((rows[prev] as Row).rps < row.rps) rows[prev] = row;
   process.stderr.write(
-    `  ${label.server} ${label.evidence} ${label.case}: ${row.rps} decisions/s, p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms, server CPU ${row.server_cpu_us_per_decision} us/decision, load ${before.toFixed(1)}\n`,
+    `  ${label.server} ${label.evidence} ${label.case} ×${connections}: ${row.rps} decisions/s, p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms, server CPU ${row.server_cpu_us_per_decision} us/decision, load ${before.toFixed(1)}\n`,
   );
   if (m.non2xx > 0 || m.errors > 0 || m.timeouts > 0)
     process.stderr.write(`  !! ${m.non2xx} non-2xx, ${m.errors} errors, ${m.timeouts} timeouts\n`);
@@ -129,12 +143,12 @@ async function runRampart(policyDir: string, dir: string, evidence: Evidence, na
   const label = { server: 'rampart', evidence: name, workers: WORKERS };
   try {
     const single = rampartSingleLoad(scenario);
-    const checkAndWarm = async (load: Load, c: 'single' | 'batch') => {
-      const m = await measure(target, load, rampartAnswers, { ...label, case: c });
+    const checkAndWarm = async (load: Load, c: 'single' | 'batch', connections = CONNECTIONS) => {
+      const m = await measure(target, load, rampartAnswers, { ...label, case: c }, connections);
       // Answered during the check and the warm-up too; the store must hold all of them.
       answered += m.decisions + load.requests.length * load.decisionsPerRequest;
     };
-    await checkAndWarm(single, 'single');
+    for (const connections of CONNECTION_LIST) await checkAndWarm(single, 'single', connections);
     if (!skip.has('batch')) await checkAndWarm(rampartBatchLoad(scenario), 'batch');
   } finally {
     await target.stop();
@@ -170,6 +184,23 @@ try {
   if (!skip.has('cerbos')) cerbos = await startCerbos([{ kind: scenario.cerbosKind, rules: scenario.rules }]);
   for (let round = 1; round <= ROUNDS; round++) {
     if (ROUNDS > 1) process.stderr.write(`round ${round}/${ROUNDS}\n`);
+    if (!skip.has('floor')) {
+      process.stderr.write('node:http floor (parse the body, fixed answer)\n');
+      const floor = await startHttpFloor();
+      try {
+        const label = { server: 'node:http floor', evidence: 'none', workers: 1 };
+        for (const connections of CONNECTION_LIST)
+          await measure(
+            floor,
+            rampartSingleLoad(scenario),
+            undefined,
+            { ...label, case: 'single' },
+            connections,
+          );
+      } finally {
+        await floor.stop();
+      }
+    }
     await runRampart(
       scenario.policyDir,
       dir,
@@ -180,7 +211,14 @@ try {
       process.stderr.write('cerbos server (audit off)\n');
       const target: Target = { url: cerbos.url, pid: cerbos.pid, stop: async () => undefined };
       const label = { server: 'cerbos', evidence: 'none (audit off)', workers: 0 };
-      await measure(target, cerbosSingleLoad(scenario), cerbosAnswers, { ...label, case: 'single' });
+      for (const connections of CONNECTION_LIST)
+        await measure(
+          target,
+          cerbosSingleLoad(scenario),
+          cerbosAnswers,
+          { ...label, case: 'single' },
+          connections,
+        );
       if (!skip.has('batch'))
         await measure(target, cerbosBatchLoad(scenario), cerbosAnswers, { ...label, case: 'batch' });
     }
@@ -200,30 +238,35 @@ try {
 
 const caseName = (r: Row) =>
   r.case === 'batch' ? `batch of ${r.decisions_per_request} (decisions/s counts decisions)` : 'single';
-const cerbosOf = (r: Row) => rows.find((c) => c.server === 'cerbos' && c.case === r.case);
+const cerbosOf = (r: Row) =>
+  rows.find((c) => c.server === 'cerbos' && c.case === r.case && c.connections === r.connections);
+const floorOf = (r: Row) =>
+  rows.find((c) => c.server === 'node:http floor' && c.case === r.case && c.connections === r.connections);
 const fmt = (x: number) => x.toLocaleString('en-US');
 const lines = [
-  `| server | evidence | case | decisions/s | p50 ms | p99 ms | server CPU µs/decision | × Cerbos decisions/s | load avg |`,
-  '|---|---|---|---:|---:|---:|---:|---:|---:|',
+  `| server | evidence | case | connections | decisions/s | p50 ms | p99 ms | server CPU µs/decision | × Cerbos decisions/s | of the node:http floor | load avg |`,
+  '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const r of rows) {
   const c = cerbosOf(r);
+  const f = floorOf(r);
   const ratio =
     c && r.server !== 'cerbos' ? `${(r.rps / c.rps).toFixed(2)}×` : r.server === 'cerbos' ? '1×' : '–';
+  const ofFloor = f && r.case === 'single' ? `${Math.round((100 * r.rps) / f.rps)} %` : '–';
   lines.push(
-    `| ${r.server}${r.server === 'rampart' && r.workers > 1 ? ` (${r.workers} workers)` : ''} | ${r.evidence} | ${caseName(r)} | ${fmt(r.rps)} | ${r.p50_ms} | ${r.p99_ms} | ${r.server_cpu_us_per_decision} | ${ratio} | ${r.loadavg_before.toFixed(1)} |`,
+    `| ${r.server}${r.server === 'rampart' && r.workers > 1 ? ` (${r.workers} workers)` : ''} | ${r.evidence} | ${caseName(r)} | ${r.connections} | ${fmt(r.rps)} | ${r.p50_ms} | ${r.p99_ms} | ${r.server_cpu_us_per_decision} | ${ratio} | ${ofFloor} | ${r.loadavg_before.toFixed(1)} |`,
   );
 }
 const loadEnd = loadavg();
 process.stdout.write(`\n${lines.join('\n')}\n\n`);
 process.stdout.write(
-  `${CONNECTIONS} connections, ${SECONDS} s per case after ${WARMUP} s warm-up, ${ROUNDS} round(s); ${cpus().length} CPUs; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadEnd.map((x) => x.toFixed(2)).join(' ')} at end; ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+  `${CONNECTION_LIST.join('/')} connections, ${SECONDS} s per case after ${WARMUP} s warm-up, ${ROUNDS} round(s); ${cpus().length} CPUs; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadEnd.map((x) => x.toFixed(2)).join(' ')} at end; ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
 );
 
 const out = {
   results: rows,
   config: {
-    connections: CONNECTIONS,
+    connections: CONNECTION_LIST,
     seconds: SECONDS,
     warmup_seconds: WARMUP,
     rounds: ROUNDS,

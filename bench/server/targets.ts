@@ -67,6 +67,24 @@ export async function startRampart(policyDir: string, evidence: Evidence, worker
   return { url, pid: child.pid as number, stop: () => stopChild(child) };
 }
 
+/** Starts the `node:http` floor (bench/server/http-floor.ts) on a free loopback port. */
+export async function startHttpFloor(): Promise<Target> {
+  const tsx = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', tsx, join(import.meta.dirname, 'http-floor.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1] as string);
+    });
+    child.once('exit', (code) => reject(new Error(`http floor exited with ${code}`)));
+  });
+  return { url, pid: child.pid as number, stop: () => stopChild(child) };
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
