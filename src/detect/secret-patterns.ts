@@ -20,6 +20,11 @@ export interface SecretPattern {
   literals?: readonly string[];
   /** A cheap necessary condition for a match (false: the regex is skipped). */
   precheck?: (text: string) => boolean;
+  /**
+   * True when a match need not begin where one of `keywords` occurs (the keyword sits later in it):
+   * the regex then scans the whole text. Otherwise it is tried only at the keywords' offsets.
+   */
+  unanchored?: boolean;
 }
 
 const isSpaceCode = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
@@ -102,12 +107,14 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     keywords: ['hooks.slack.com'],
     re: re(`https://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,120}`),
     score: 0.97,
+    unanchored: true,
   },
   {
     type: 'DISCORD_WEBHOOK',
     keywords: ['discord'],
     re: re(`https://(?:ptb\\.|canary\\.)?discord(?:app)?\\.com/api/webhooks/\\d{17,20}/[A-Za-z0-9_-]{60,68}`),
     score: 0.97,
+    unanchored: true,
   },
   {
     type: 'STRIPE_KEY',
@@ -160,7 +167,13 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     score: 0.99,
   },
   { type: 'MAILGUN_API_KEY', keywords: ['key-'], re: re(`${B}key-[0-9a-f]{32}${E}`), score: 0.85 },
-  { type: 'MAILCHIMP_API_KEY', keywords: ['-us'], re: re(`${B}[0-9a-f]{32}-us\\d{1,2}${E}`), score: 0.9 },
+  {
+    type: 'MAILCHIMP_API_KEY',
+    keywords: ['-us'],
+    re: re(`${B}[0-9a-f]{32}-us\\d{1,2}${E}`),
+    score: 0.9,
+    unanchored: true,
+  },
   {
     type: 'SHOPIFY_TOKEN',
     keywords: ['shpat_', 'shpca_', 'shppa_', 'shpss_'],
@@ -191,6 +204,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     keywords: ['q~'],
     re: re(`${B}[A-Za-z0-9_~.]{3}\\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])`),
     score: 0.9,
+    unanchored: true,
   },
   {
     type: 'DIGITALOCEAN_TOKEN',
@@ -204,6 +218,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     keywords: [':aa'],
     re: re(`${B}\\d{8,10}:AA[0-9A-Za-z_-]{33}${E}`),
     score: 0.95,
+    unanchored: true,
   },
   {
     type: 'HASHICORP_VAULT_TOKEN',
@@ -263,6 +278,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
       'gid',
     ),
     score: 0.9,
+    unanchored: true,
     valueGroup: true,
   },
 ];

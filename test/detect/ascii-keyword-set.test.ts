@@ -44,10 +44,7 @@ describe('buildAsciiKeywordSet', () => {
     );
   });
 
-  it('reads only inside the given ranges, and reports starts of the positional keywords from one pass', () => {
-    const positional = ['token', 'passw', 'sk'];
-    const listed = ['sk', 'sk_live', 'key', 'token', 'passw'];
-    const withStarts = buildAsciiKeywordSet(['sk', 'sk_live', 'key'], positional);
+  it('reads only inside the given ranges, and locates every occurrence of every keyword in one pass', () => {
     const alphabet = fc.constantFrom(...'skSK_liveLIVEyto:napw.dbgh_ é'.split(''));
     fc.assert(
       fc.property(fc.array(alphabet, { maxLength: 60 }), fc.nat(60), fc.nat(60), (chars, a, b) => {
@@ -55,11 +52,17 @@ describe('buildAsciiKeywordSet', () => {
         const [from, to] = [Math.min(a, b), Math.max(a, b)];
         const inside = naive(text.slice(from, to)).found;
         expect([...set.findIn(text, [from, to])].sort()).toEqual(inside);
-        const { found, starts } = withStarts.findWithStarts(text);
-        expect([...found].sort()).toEqual(naive(text, listed).found);
-        expect(starts).toEqual(naive(text, positional).starts);
+        const located = set.locate(text);
+        expect([...located.keys()].sort()).toEqual(naive(text).found);
+        for (const w of WORDS) expect(located.get(w) ?? []).toEqual(naive(text, [w]).starts);
       }),
     );
+  });
+
+  it('treats every non-ASCII code unit as a break between keywords', () => {
+    const text = 'to\u00e9ken tok\u{1F600}en TOKEN t\u0131ken \u212Aey';
+    expect([...set.find(text)]).toEqual(['token']);
+    expect(set.locate(text).get('token')).toEqual([text.indexOf('TOKEN')]);
   });
 
   it('rejects keywords that are empty or not ASCII', () => {
