@@ -1,5 +1,7 @@
 import { connect } from 'node:net';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bracketsAtMost } from '../../src/server/body.js';
 import { jsonDepth } from '../../src/server/index.js';
 import { REQUESTS, startTestServer, type TestServer } from './test-server.js';
 
@@ -192,6 +194,30 @@ describe('hostile input', () => {
       body: JSON.stringify(REQUESTS.customerQuestion),
     });
     expect(res.status).toBe(200);
+  });
+});
+
+describe('bracketsAtMost', () => {
+  it('never lets a body deeper than the limit through (the exact scan is only skipped when safe)', () => {
+    const json = fc.oneof(
+      fc.json({ depthSize: 'large' }),
+      fc.integer({ min: 0, max: 90 }).map((d) => `${'['.repeat(d)}${']'.repeat(d)}`),
+    );
+    fc.assert(
+      fc.property(json, fc.integer({ min: 0, max: 70 }), (text, limit) => {
+        if (bracketsAtMost(text, limit)) expect(jsonDepth(text)).toBeLessThanOrEqual(limit);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each([
+    ['{}', 1, true],
+    ['{"a":[{}]}', 2, false],
+    ['{"a":"[[["}', 1, false],
+    ['42', 0, true],
+  ])('%s within %i brackets: %s', (text, limit, within) => {
+    expect(bracketsAtMost(text, limit)).toBe(within);
   });
 });
 
