@@ -50,7 +50,7 @@ export async function openReadableStore(
       throw new EvidenceError('evidence/store-unavailable', `no evidence store at ${loc.target}`, loc.target);
     store =
       loc.kind === 'sqlite'
-        ? new SqliteStore({ path: loc.target, readonly: !opts.write })
+        ? new SqliteStore({ path: loc.target, readonly: !opts.write, writeThread: 'main' })
         : new JsonlStore({ path: loc.target });
   }
   await store.open();

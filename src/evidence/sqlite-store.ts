@@ -6,12 +6,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type ChainTail, recordJson } from './chain.js';
+import type { ChainTail } from './chain.js';
 import type { Checkpoint } from './checkpoint.js';
 import { EvidenceError } from './errors.js';
 import { planPurge } from './purge-plan.js';
 import type { DecisionRecord } from './record.js';
-import { expiresAtMs } from './retention.js';
+import {
+  type AppendRows,
+  type CheckpointRow,
+  configureWriter,
+  prepareAppend,
+  recordRows,
+} from './sqlite-insert.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import type { PurgeResult, ReadableStore, RecordFilter, StoredLink } from './store.js';
 
 /** Options of {@link SqliteStore}. */
@@ -25,34 +32,15 @@ export interface SqliteStoreOptions {
   durable?: boolean;
   /** Open read-only (CLI query and verify). */
   readonly?: boolean;
+  /**
+   * Where appends are committed. `worker` (default): a writer thread owns the write connection, so
+   * inserts and the commit's fsync do not block the event loop; this connection still serves reads
+   * and purge. `main`: on this thread (tools that never append, and A/B measurements).
+   */
+  writeThread?: 'worker' | 'main';
 }
 
 const SCHEMA_VERSION = 1;
-
-/** Rows per multi-row INSERT (14 parameters each, far below SQLite's 32,766-parameter limit). */
-const ROWS_PER_INSERT = 64;
-const RECORD_COLUMNS =
-  '(stream, seq, prev, hash, id, time_ms, point, outcome, route, interaction, subject, tenant, expires_ms, body)';
-const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-
-/** Puts one record's 14 column values into `args` from index `at`. */
-function bindRecord(args: unknown[], at: number, r: DecisionRecord): void {
-  const timeMs = Date.parse(r.time);
-  args[at] = r.stream;
-  args[at + 1] = r.seq;
-  args[at + 2] = r.prev;
-  args[at + 3] = r.hash;
-  args[at + 4] = r.id;
-  args[at + 5] = timeMs;
-  args[at + 6] = r.point;
-  args[at + 7] = r.outcome;
-  args[at + 8] = r.route ?? null;
-  args[at + 9] = r.interaction ?? null;
-  args[at + 10] = r.subject ?? null;
-  args[at + 11] = r.tenant ?? null;
-  args[at + 12] = expiresAtMs(timeMs, r.retention);
-  args[at + 13] = recordJson(r);
-}
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS decision_records (
@@ -97,10 +85,14 @@ interface LinkRow {
 export class SqliteStore implements ReadableStore {
   readonly description: string;
   private db: Database.Database | null = null;
-  private insertRecord!: Database.Statement;
-  private insertRecords!: Database.Statement;
   private insertCheckpoint!: Database.Statement;
-  private appendTx!: (records: DecisionRecord[], checkpoints: Checkpoint[]) => void;
+  private appendRows: AppendRows | null = null;
+  private writer: SqliteWriter | null = null;
+
+  /** Appends are committed by the writer thread (see `writeThread`). */
+  get offThread(): boolean {
+    return this.writer !== null;
+  }
 
   constructor(private readonly opts: SqliteStoreOptions) {
     this.description = `sqlite:${opts.path}`;
@@ -123,42 +115,25 @@ export class SqliteStore implements ReadableStore {
     }
     const db = this.db;
     if (!this.opts.readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${this.opts.durable === false ? 'NORMAL' : 'FULL'}`);
-      // Checkpoint the WAL every ~40 MB instead of every 4 MB: a group commit of 4k records writes
-      // ~6 MB, so the default checkpointed (and fsynced the main file) after every commit. Durability
-      // is unchanged (each commit still fsyncs the WAL); measured raw commit cost 8.3 -> 6.3 us/row.
-      db.pragma('wal_autocheckpoint = 10000');
+      configureWriter(db, this.opts.durable !== false);
       const version = db.pragma('user_version', { simple: true }) as number;
       for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
       if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      this.insertRecord = db.prepare(
-        `INSERT OR IGNORE INTO decision_records ${RECORD_COLUMNS} VALUES ${ROW_PLACEHOLDERS}`,
-      );
-      this.insertRecords = db.prepare(
-        `INSERT OR IGNORE INTO decision_records ${RECORD_COLUMNS} VALUES ${Array(ROWS_PER_INSERT).fill(ROW_PLACEHOLDERS).join(', ')}`,
-      );
       this.insertCheckpoint = db.prepare(
         'INSERT INTO evidence_checkpoints (stream, seq, body) VALUES (?, ?, ?)',
       );
-      // Rows go in ROWS_PER_INSERT at a time, in seq order (a multi-row INSERT stores its rows in
-      // order, so `pos` still follows the chain): one statement step instead of 64 saves ~20 % of
-      // the insert CPU in a raw 120k-row loop; the remainder goes row by row.
-      const args = new Array<unknown>(ROWS_PER_INSERT * 14);
-      const row = new Array<unknown>(14);
-      this.appendTx = db.transaction((records: DecisionRecord[], checkpoints: Checkpoint[]) => {
-        const n = records.length;
-        let i = 0;
-        for (; i + ROWS_PER_INSERT <= n; i += ROWS_PER_INSERT) {
-          for (let j = 0; j < ROWS_PER_INSERT; j++) bindRecord(args, j * 14, records[i + j]!);
-          this.insertRecords.run(args);
+      if (this.opts.writeThread === 'main') this.appendRows = prepareAppend(db);
+      else {
+        this.writer = new SqliteWriter({ path: this.opts.path, durable: this.opts.durable !== false });
+        try {
+          await this.writer.start();
+        } catch (e) {
+          this.writer = null;
+          db.close();
+          this.db = null;
+          throw e;
         }
-        for (; i < n; i++) {
-          bindRecord(row, 0, records[i]!);
-          this.insertRecord.run(row);
-        }
-        for (const c of checkpoints) this.insertCheckpoint.run(c.stream, c.seq, JSON.stringify(c));
-      });
+      }
     } else if ((db.pragma('user_version', { simple: true }) as number) < 1) {
       throw new EvidenceError(
         'evidence/store-unavailable',
@@ -174,6 +149,10 @@ export class SqliteStore implements ReadableStore {
   }
 
   async close(): Promise<void> {
+    const writer = this.writer;
+    this.writer = null;
+    this.appendRows = null;
+    await writer?.close();
     this.db?.close();
     this.db = null;
   }
@@ -187,7 +166,16 @@ export class SqliteStore implements ReadableStore {
 
   async append(records: DecisionRecord[], checkpoints: Checkpoint[]): Promise<void> {
     this.handle();
-    this.appendTx(records, checkpoints);
+    const cps = checkpoints.map((c): CheckpointRow => [c.stream, c.seq, JSON.stringify(c)]);
+    if (this.writer) return this.writer.append(recordRows(records), cps);
+    if (!this.appendRows)
+      throw new EvidenceError('evidence/not-open', `${this.description} is open read-only`);
+    this.appendRows(recordRows(records), cps);
+  }
+
+  /** @internal Ends the writer thread as a crash would (tests of the failure path). */
+  async crashWriterForTest(): Promise<void> {
+    await this.writer?.terminate();
   }
 
   async select(f: RecordFilter): Promise<DecisionRecord[]> {

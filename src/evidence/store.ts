@@ -49,6 +49,11 @@ export interface PurgeResult {
 export interface RecordStore {
   /** Human name used in messages, e.g. `sqlite:/x/evidence.db`. */
   readonly description: string;
+  /**
+   * True when `append` does its work off the event loop (a writer thread, a database server): the
+   * sink then hands over the next group as soon as one commits, so building and committing overlap.
+   */
+  readonly offThread?: boolean;
   open(): Promise<void>;
   /** The last record of `stream`, or null for an empty stream. */
   tail(stream: string): Promise<ChainTail | null>;

@@ -1,0 +1,143 @@
+/**
+ * The main-thread side of the SQLite writer thread (sqlite-write-worker.ts): posts batches as flat
+ * column arrays and resolves each when the thread's commit (and WAL fsync) returned, so an
+ * acknowledgement still means "durable". While the thread commits group N the event loop is free
+ * to build and chain group N+1.
+ *
+ * The thread is referenced only while a batch is in flight: an idle writer never keeps a process
+ * (a CLI, a test) alive, and one awaiting an acknowledgement is not cut short. A thread that dies
+ * fails its pending batches with `evidence/store-unavailable` (the sink spills them) and the next
+ * batch starts a new one.
+ */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { EvidenceError } from './errors.js';
+import type { CheckpointRow } from './sqlite-insert.js';
+import type { WriterData } from './sqlite-write-worker.js';
+
+type Reply = { ready: true } | { error: string; id?: number } | { id: number };
+
+interface Pending {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * How to start the worker module beside this one. The built package runs the .js module. Under tsx
+ * or vitest this file is TypeScript and Node 20 applies no `--import` loader given in a worker's
+ * execArgv, so a small bootstrap registers tsx (a dev dependency) inside the thread first.
+ */
+function workerScript(): { script: string | URL; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts'))
+    return { script: new URL('./sqlite-write-worker.js', import.meta.url), eval: false };
+  const module = new URL('./sqlite-write-worker.ts', import.meta.url).href;
+  // The package's `import` entry of tsx/esm/api is the .mjs beside the resolved .cjs one.
+  const api = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(module)}); })`;
+  return { script: boot, eval: true };
+}
+
+/** One writer thread owning the write connection of one SQLite database. */
+export class SqliteWriter {
+  private worker: Worker | null = null;
+  private starting: Promise<Worker> | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closing = false;
+
+  constructor(private readonly data: WriterData) {}
+
+  private fail(message: string): EvidenceError {
+    return new EvidenceError(
+      'evidence/store-unavailable',
+      `evidence writer for ${this.data.path}: ${message}`,
+      this.data.path,
+    );
+  }
+
+  /** Starts the thread (if not running) and waits until its connection is open. */
+  start(): Promise<Worker> {
+    if (this.worker) return Promise.resolve(this.worker);
+    this.closing = false;
+    this.starting ??= new Promise<Worker>((resolve, reject) => {
+      const how = workerScript();
+      const w = new Worker(how.script, { workerData: this.data, eval: how.eval });
+      let ready = false;
+      w.on('message', (m: Reply) => {
+        if (!ready) {
+          ready = true;
+          this.starting = null;
+          if ('error' in m) {
+            void w.terminate();
+            reject(this.fail(m.error));
+            return;
+          }
+          this.worker = w;
+          w.unref();
+          resolve(w);
+          return;
+        }
+        if (!('id' in m) || m.id === undefined) return;
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (this.pending.size === 0) w.unref();
+        if ('error' in m) p.reject(this.fail(m.error));
+        else p.resolve();
+      });
+      w.on('error', (e) => this.died(w, e.message, ready ? undefined : reject));
+      w.on('exit', (code) => this.died(w, `thread exited (code ${code})`, ready ? undefined : reject));
+    });
+    return this.starting;
+  }
+
+  private died(w: Worker, why: string, rejectStart?: (e: unknown) => void): void {
+    if (this.worker === w) this.worker = null;
+    if (rejectStart) {
+      this.starting = null;
+      rejectStart(this.fail(why));
+    }
+    if (this.pending.size === 0) return;
+    const err = this.fail(this.closing ? 'closed' : why);
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(err);
+  }
+
+  /** Commits one batch in the thread; resolves once it is durable. */
+  async append(cols: unknown[], checkpoints: CheckpointRow[]): Promise<void> {
+    const w = this.worker ?? (await this.start());
+    const id = this.nextId++;
+    const done = new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+    });
+    if (this.pending.size === 1) w.ref();
+    w.postMessage({ id, cols, checkpoints });
+    return done;
+  }
+
+  /** Lets in-flight batches finish, closes the connection and ends the thread. */
+  async close(): Promise<void> {
+    const w = this.worker ?? (this.starting ? await this.starting.catch(() => null) : null);
+    if (!w) return;
+    this.closing = true;
+    // Messages are handled in order: batches posted before `close` commit (and are answered) first.
+    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    w.ref();
+    w.postMessage({ close: true });
+    const timer = setTimeout(() => void w.terminate(), 5000);
+    await exited;
+    clearTimeout(timer);
+    this.worker = null;
+  }
+
+  /** Ends the thread at once (tests simulate a crashed writer with it). */
+  async terminate(): Promise<void> {
+    await this.worker?.terminate();
+  }
+}

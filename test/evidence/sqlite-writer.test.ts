@@ -1,0 +1,172 @@
+/**
+ * The SQLite store commits in a writer thread: failures there reach the sink as
+ * `evidence/store-unavailable` (and go to the spill file), a dead thread is replaced, close ends
+ * it, and an idle thread never keeps a process alive.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  buildRecord,
+  ChainWriter,
+  type DecisionRecord,
+  SqliteSink,
+  SqliteStore,
+  verifyStore,
+} from '../../src/evidence/index.js';
+import { makeInput } from './make-input.js';
+
+const dirs: string[] = [];
+function dbPath(): string {
+  const d = mkdtempSync(join(tmpdir(), 'rampart-writer-'));
+  dirs.push(d);
+  return join(d, 'evidence.db');
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const key = Buffer.alloc(32, 3);
+function records(chain: ChainWriter, from: number, n: number): DecisionRecord[] {
+  return Array.from({ length: n }, (_, i) =>
+    chain.append(buildRecord(makeInput(from + i), { subjectKey: key })),
+  );
+}
+
+/** Renames the records table away (as a broken or foreign database would look) and back. */
+function moveTable(path: string, from: string, to: string): void {
+  const db = new Database(path);
+  db.exec(`ALTER TABLE ${from} RENAME TO ${to}`);
+  db.close();
+}
+
+describe('SQLite writer thread', () => {
+  it('commits in the thread by default and in this thread with writeThread: main, with the same rows', async () => {
+    for (const writeThread of ['worker', 'main'] as const) {
+      const path = dbPath();
+      const store = new SqliteStore({ path, writeThread });
+      await store.open();
+      expect(store.offThread).toBe(writeThread === 'worker');
+      const chain = new ChainWriter('default');
+      await store.append(records(chain, 0, 100), []);
+      await store.append(records(chain, 100, 3), []);
+      expect((await store.select({})).map((r) => r.seq)).toEqual(
+        Array.from({ length: 103 }, (_, i) => i + 1),
+      );
+      expect(await store.tail('default')).toEqual(chain.tail());
+      expect((await verifyStore(store)).ok).toBe(true);
+      await store.close();
+    }
+  });
+
+  it('reports a failed commit in the thread as evidence/store-unavailable', async () => {
+    const path = dbPath();
+    const store = new SqliteStore({ path });
+    await store.open();
+    moveTable(path, 'decision_records', 'decision_records_away');
+    const err = await store.append(records(new ChainWriter('default'), 0, 5), []).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'evidence/store-unavailable' });
+    expect((err as Error).message).toMatch(/no such table/);
+    await store.close();
+  });
+
+  it('spills what the thread could not commit and replays it in order once the table is back', async () => {
+    const path = dbPath();
+    const sink = new SqliteSink({ path, replayIntervalMs: 20, checkpointEvery: 4 });
+    await sink.open();
+    for (let i = 0; i < 3; i++) await sink.write(makeInput(i));
+    moveTable(path, 'decision_records', 'decision_records_away');
+    await Promise.all(Array.from({ length: 5 }, (_, i) => sink.write(makeInput(3 + i))));
+    const h = await sink.health();
+    expect(h.ok).toBe(false);
+    expect(h.spilled).toBeGreaterThanOrEqual(5);
+    expect(h.detail).toMatch(/no such table/);
+    moveTable(path, 'decision_records_away', 'decision_records');
+    for (let t = 0; t < 200 && !(await sink.health()).ok; t++) await new Promise((r) => setTimeout(r, 20));
+    await sink.write(makeInput(8));
+    await sink.close();
+    const store = new SqliteStore({ path, readonly: true });
+    await store.open();
+    expect((await store.select({})).map((r) => r.seq)).toEqual(Array.from({ length: 9 }, (_, i) => i + 1));
+    expect((await verifyStore(store)).ok).toBe(true);
+    await store.close();
+  });
+
+  it('fails the batches of a thread that died with evidence/store-unavailable and starts a new one', async () => {
+    const path = dbPath();
+    const store = new SqliteStore({ path });
+    await store.open();
+    const chain = new ChainWriter('default');
+    const first = records(chain, 0, 50);
+    const inFlight = store.append(first, []);
+    await store.crashWriterForTest();
+    // The batch was committed before the thread died, or is reported as not stored.
+    const outcome = await inFlight.then(
+      () => 'stored',
+      (e: unknown) => e,
+    );
+    if (outcome !== 'stored') expect(outcome).toMatchObject({ code: 'evidence/store-unavailable' });
+    // Replaying it (as the sink's spill does) is idempotent, and a new thread takes the next batch.
+    await store.append(first, []);
+    await store.append(records(chain, 50, 10), []);
+    expect((await store.select({})).map((r) => r.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect((await verifyStore(store)).ok).toBe(true);
+    await store.close();
+  });
+
+  it('rejects appends after close and on a read-only store with stable codes', async () => {
+    const path = dbPath();
+    const store = new SqliteStore({ path });
+    await store.open();
+    await store.close();
+    await expect(store.append([], [])).rejects.toMatchObject({ code: 'evidence/not-open' });
+    const ro = new SqliteStore({ path, readonly: true });
+    await ro.open();
+    await expect(ro.append([], [])).rejects.toMatchObject({ code: 'evidence/not-open' });
+    await ro.close();
+  });
+
+  it('fails open with evidence/store-unavailable when the database cannot be created', async () => {
+    // The directory part is a file: the database can be created by neither thread.
+    const blocker = dbPath();
+    new Database(blocker).close();
+    const store = new SqliteStore({ path: join(blocker, 'evidence.db') });
+    await expect(store.open()).rejects.toMatchObject({ code: 'evidence/store-unavailable' });
+  });
+
+  it.each(['close', 'leave'])(
+    'does not keep a process alive once its writes are acknowledged (sink %s)',
+    async (how) => {
+      const path = dbPath();
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, 'exit-writer.ts'), path, how],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
+      // A hang guard, not a timing threshold: a process kept alive by its writer never exits.
+      const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+        child.on('exit', (c, s) => resolve([c, s])),
+      );
+      clearTimeout(guard);
+      expect({ code, signal, err }).toEqual({ code: 0, signal: null, err: '' });
+      expect(out).toBe('acknowledged\n');
+      const store = new SqliteStore({ path, readonly: true });
+      await store.open();
+      expect(await store.select({})).toHaveLength(10);
+      await store.close();
+    },
+    30_000,
+  );
+});
