@@ -39,17 +39,30 @@ export class ActivationNotices {
     return this.client.publish(this.channel, String(revision));
   }
 
-  /** Calls `fn` on every notice, and when the subscription (re)connects. */
+  /**
+   * Calls `fn` on every notice, and when the subscription (re)connects. Rejects when Redis cannot be
+   * reached now; the subscription is still made (and `fn` called) once it can.
+   */
   async subscribe(fn: () => void): Promise<void> {
     const sub = this.client.duplicate();
     this.subscriber = sub;
     sub.on('message', (channel) => {
       if (channel === this.channel) fn();
     });
-    // After an outage notices may have been missed: catch up on reconnect.
-    sub.on('ready', fn);
+    // After an outage notices may have been missed: catch up on reconnect. Subscribing again is a
+    // no-op when ioredis restored the subscription itself, and makes it when the first attempt
+    // failed (an instance started while Redis was down).
+    sub.on('ready', () => {
+      void sub.subscribe(this.channel).catch(() => undefined);
+      fn();
+    });
     sub.on('error', () => undefined);
     await sub.subscribe(this.channel);
+  }
+
+  /** True while the subscription's connection is up. */
+  get listening(): boolean {
+    return this.subscriber?.status === 'ready';
   }
 
   close(): void {

@@ -12,12 +12,15 @@ import { Gauge } from 'prom-client';
 import type { Governance } from '../../bundle/governance.js';
 import { PgActivationStore } from '../../bundle/pg-activation-store.js';
 import { PolicyRuntime } from '../../bundle/policy-runtime.js';
+import { ServerError } from '../errors.js';
+import type { KillSwitchStore } from '../kill-switches.js';
 import type { DecisionServer } from '../server.js';
 import { type AttachedSpikeGuard, attachSpikeGuard } from '../spike/attach.js';
 import { RedisNarrowings } from '../spike/narrowing-store.js';
 import type { WatchdogRollback } from '../spike/rollout-watchdog.js';
 import type { SpikeNotice } from '../spike/spike-guard.js';
 import { ActivationFollower, ActivationNotices } from './activation-follower.js';
+import { StartupKillSwitches } from './startup-kill-switches.js';
 
 /** Options of {@link joinCluster}. */
 export interface ClusterNodeOptions {
@@ -57,6 +60,31 @@ export interface ClusterNode {
   stop(): Promise<void>;
 }
 
+/**
+ * The Redis dependency of an instance: down while the client is not connected, and also while the
+ * shared kill switches or narrowings have not been loaded once since start (an instance started
+ * while Redis was away: it denies tool calls until the switches are known).
+ */
+export function redisHealth(
+  redis: Redis,
+  narrowings: RedisNarrowings,
+  kills: KillSwitchStore,
+): DependencyHealth {
+  const switchesUnknown = kills instanceof StartupKillSwitches && !kills.loaded;
+  if (redis.status !== 'ready')
+    return {
+      name: 'redis',
+      ok: false,
+      detail:
+        switchesUnknown || !narrowings.synced
+          ? `redis ${redis.status}: kill switches${switchesUnknown ? ' (every tool call denied until loaded)' : ''} or narrowings not loaded since start`
+          : `redis ${redis.status}: kill switches and narrowings may be stale`,
+    };
+  if (switchesUnknown || !narrowings.synced)
+    return { name: 'redis', ok: false, detail: 'redis connected; loading kill switches and narrowings' };
+  return { name: 'redis', ok: true };
+}
+
 /** Joins the cluster: opens the activation store, follows it, and attaches the spike guard and watchdog. */
 export async function joinCluster(opts: ClusterNodeOptions): Promise<ClusterNode> {
   const prefix = opts.prefix ?? 'rampart:';
@@ -70,7 +98,18 @@ export async function joinCluster(opts: ClusterNodeOptions): Promise<ClusterNode
     },
     opts.governance,
   );
-  await store.open();
+  try {
+    await store.open();
+  } catch (e) {
+    // Fail closed: without the activation state there is no verified bundle to decide on (no copy
+    // is kept on local disk), so this instance does not start; running instances keep deciding on
+    // their last-known-good bundle, and a supervisor restarting this one succeeds once PostgreSQL is back.
+    throw new ServerError(
+      'server/unavailable',
+      503,
+      `activation: postgres: cannot read the activation state (${(e as Error).message}); no last-known-good bundle is kept locally, so this instance does not start until PostgreSQL answers`,
+    );
+  }
   const runtime = new PolicyRuntime({ governance: opts.governance, actor: opts.instance });
   // The admin API gets the runtime and store too (bundle routes write the shared state); it also
   // carries the runtime's activations to the server and stages candidates in the decider.
@@ -102,13 +141,14 @@ export async function joinCluster(opts: ClusterNodeOptions): Promise<ClusterNode
 
   const health = (): DependencyHealth[] => {
     const pgError = follower.lastError;
+    const redis = redisHealth(opts.redis, narrowings, opts.server.killSwitches);
     return [
-      opts.redis.status === 'ready'
-        ? { name: 'redis', ok: true }
+      notices.listening || !redis.ok
+        ? redis
         : {
             name: 'redis',
             ok: false,
-            detail: `redis ${opts.redis.status}: kill switches and narrowings may be stale`,
+            detail: 'activation notices not subscribed yet (changes arrive by the poll)',
           },
       pgError === undefined
         ? { name: 'postgres', ok: true }

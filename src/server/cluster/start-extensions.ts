@@ -5,7 +5,7 @@
  * state in PostgreSQL, rollout watchdog).
  */
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ActivationStore } from '../../bundle/activation-store.js';
 import type { Governance } from '../../bundle/governance.js';
 import type { PolicyRuntime } from '../../bundle/policy-runtime.js';
@@ -14,7 +14,8 @@ import type { DecisionServer } from '../server.js';
 import { type AttachedSpikeGuard, attachSpikeGuard } from '../spike/attach.js';
 import { MemoryNarrowings, type NarrowingStore, RedisNarrowings } from '../spike/narrowing-store.js';
 import { webhookNotifier } from '../spike/webhook.js';
-import { type ClusterNode, joinCluster } from './cluster-node.js';
+import { type ClusterNode, joinCluster, redisHealth } from './cluster-node.js';
+import { sharedRedisClient } from './startup-kill-switches.js';
 
 /** Started extensions: lines for the banner and how to stop them. */
 export interface StartedExtensions {
@@ -36,10 +37,7 @@ export async function startExtensions(
   const prefix = config.redisPrefix ?? 'rampart:';
   const webhook = config.escalationWebhook ?? governance?.escalation.webhook;
   const notify = webhook ? webhookNotifier({ url: webhook }) : undefined;
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 200, 2000) })
-    : undefined;
-  redis?.on('error', () => undefined);
+  const redis = config.redisUrl ? sharedRedisClient(config.redisUrl) : undefined;
   const escalation = `  spike     guard on; escalation ${webhook ? `POST ${new URL(webhook).origin}/…` : 'webhook not configured (escalation.webhook in governance or escalationWebhook)'}`;
   if (config.activation === 'postgres') {
     const cluster = await joinCluster({
@@ -53,6 +51,12 @@ export async function startExtensions(
       prefix,
       instance,
       ...(notify ? { notify } : {}),
+    }).catch(async (e: unknown) => {
+      // The start fails here: release what would keep the process alive (Redis clients, the
+      // server's kill-switch store and evidence sink), so `rampart serve` exits with the error.
+      redis?.disconnect();
+      await server.close().catch(() => undefined);
+      throw e;
     });
     return {
       banner: [
@@ -67,9 +71,11 @@ export async function startExtensions(
       },
     };
   }
-  const store: NarrowingStore = redis
-    ? await RedisNarrowings.open(redis, { prefix })
-    : new MemoryNarrowings();
+  const narrowings = redis ? await RedisNarrowings.open(redis, { prefix }) : undefined;
+  const store: NarrowingStore = narrowings ?? new MemoryNarrowings();
+  if (redis && narrowings)
+    // Shared kill switches and narrowings: say in /readyz while Redis is away (cluster nodes do the same).
+    server.setDependencies(() => [redisHealth(redis, narrowings, server.killSwitches)]);
   const guard = attachSpikeGuard(server, {
     store,
     instance,
@@ -93,6 +99,7 @@ export async function startExtensions(
     banner: [escalation],
     guard,
     async stop() {
+      if (redis) server.setDependencies(undefined);
       await guard.stop();
       redis?.disconnect();
     },

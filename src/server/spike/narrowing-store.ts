@@ -100,20 +100,39 @@ export class RedisNarrowings extends MemoryNarrowings {
     this.hash = `${prefix}spike`;
   }
 
-  /** Subscribes and loads the current narrowings. `client` is duplicated for the subscription. */
+  /**
+   * Subscribes and loads the current narrowings. `client` is duplicated for the subscription. When
+   * Redis cannot be reached the store still opens, empty and not {@link synced}: narrowings this
+   * instance fires apply here at once and are written when Redis is back, and those of other
+   * instances are loaded then (the reconnect subscribes and reloads).
+   */
   static async open(client: Redis, opts: RedisNarrowingOptions = {}): Promise<RedisNarrowings> {
     const subscriber = client.duplicate();
     const store = new RedisNarrowings(client, subscriber, opts.prefix ?? 'rampart:');
     subscriber.on('message', (channel) => {
       if (channel === store.hash) void store.reload().catch(() => {});
     });
-    subscriber.on('ready', () => void store.flushPending().catch(() => {}));
+    subscriber.on('ready', () => {
+      // Subscribing again is a no-op once subscribed, and makes the subscription when the first
+      // attempt failed.
+      void subscriber
+        .subscribe(store.hash)
+        .then(() => store.flushPending())
+        .catch(() => {});
+    });
     // Connection errors while Redis is away are expected; the reconnect above catches up.
     subscriber.on('error', () => undefined);
-    await subscriber.subscribe(store.hash);
-    await store.reload();
+    try {
+      await subscriber.subscribe(store.hash);
+      await store.reload();
+    } catch {
+      // Redis is away at start: see above.
+    }
     return store;
   }
+
+  /** True once the narrowings of every instance have been loaded from Redis at least once. */
+  synced = false;
 
   /** Reloads every narrowing from Redis (keeping those still waiting to be written). */
   async reload(): Promise<void> {
@@ -128,6 +147,7 @@ export class RedisNarrowings extends MemoryNarrowings {
     }
     for (const [key, n] of this.pending) if (!next.has(key)) next.set(key, n);
     this.replace(next);
+    this.synced = true;
   }
 
   private async flushPending(): Promise<void> {
