@@ -8,7 +8,7 @@ function expectSame(text: string): void {
     expect({ source, matches: anchored }).toEqual({ source, matches: global });
 }
 
-describe('digit-run candidates', () => {
+describe('digit-run and URL candidates', () => {
   it.each([
     'card 4111 1111 1111 1111 and 4111-1111-1111-1111, ssn 123-45-6789',
     'call +1 (415) 555-0100 or (020) 7946 0018, +44 20 7946 0958',
@@ -17,6 +17,8 @@ describe('digit-run candidates', () => {
     'routing 021000021 and 0210000210; 12345678901234567890123',
     '+(12) 34, ++123 4567 890, ((12) 345-6789, A1 B22 CC333 DD 4444',
     'v6 2001:db8::1, fe80::1%eth0, ::ffff:192.0.2.1, 2001:0db8:0000:0000:0000:ff00:0042:8329 at 12:30:45',
+    'see https://ex.com/a?b=1, HTTP://X.ORG, www.ex.com and Www.Ex.Com; xhttps://no, @www.no, wwww.no',
+    'links:https://a.b/c(d) (http://e.f/g) "https://h.i/j." ftp://k.l http:/m https:// www.',
   ])('reads %j as the global scan does', (text) => {
     expectSame(text);
   });
@@ -50,6 +52,16 @@ describe('digit-run candidates', () => {
       'beef',
       'cafe0',
       '::',
+      'http',
+      'HTTPS',
+      'hTTp',
+      's',
+      '://',
+      'www.',
+      'WwW.',
+      'ex.com',
+      '@',
+      '"',
     );
     fc.assert(
       fc.property(fc.array(parts, { maxLength: 80 }), (chunks) => {
