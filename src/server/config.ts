@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { BUNDLE_LIMIT_RANGE } from './admin/index.js';
 import { type AuthConfig, type JwtConfig, validateApiKeys } from './auth.js';
 import { ServerError } from './errors.js';
 import type { ServerLimits } from './server.js';
@@ -35,6 +36,35 @@ export interface ServeFlags {
   governance?: string;
 }
 
+/** Size and time limits of `rampart serve`: the server's, and the admin API's bundle upload limit. */
+export interface ServeLimits extends ServerLimits {
+  /** Largest bundle upload to the admin API, bytes (default 8 MiB; 64 KiB to 64 MiB). */
+  maxBundleBytes?: number;
+}
+
+const SIZE = /^(\d{1,12})\s*(B|KiB|MiB)?$/;
+const UNIT = { B: 1, KiB: 1024, MiB: 1024 * 1024 } as const;
+
+/**
+ * Reads a byte size (`8388608`, `"512KiB"`, `"16MiB"`) within `range`; throws `server/config` naming
+ * the setting otherwise.
+ */
+export function parseByteSize(raw: unknown, from: string, range: { min: number; max: number }): number {
+  let n = Number.NaN;
+  if (typeof raw === 'number') n = raw;
+  else if (typeof raw === 'string') {
+    const m = SIZE.exec(raw.trim());
+    if (m) n = Number(m[1]) * UNIT[(m[2] ?? 'B') as keyof typeof UNIT];
+  }
+  if (!Number.isSafeInteger(n))
+    throw bad(
+      `${from}: must be a size in bytes (e.g. 8388608, "512KiB", "16MiB"), got ${JSON.stringify(raw)}`,
+    );
+  if (n < range.min || n > range.max)
+    throw bad(`${from}: must be between ${range.min} and ${range.max} bytes, got ${n}`);
+  return n;
+}
+
 /** Resolved settings. */
 export interface ServeConfig {
   policyDir: string;
@@ -49,7 +79,7 @@ export interface ServeConfig {
     stream?: string;
   };
   auth: AuthConfig;
-  limits: ServerLimits;
+  limits: ServeLimits;
   /** Activation state directory (written by `rampart activate`): serve its verified bundle instead of `policyDir`. */
   stateDir?: string;
   /** The trusted governance.yaml bundles are verified against (required with `stateDir`). */
@@ -210,7 +240,14 @@ export function resolveServeConfig(
       `no authentication is configured, so the server listens on loopback only; refusing host ${hostRaw} (configure API keys or JWT first)`,
     );
 
-  const limits = (file.limits ?? {}) as ServerLimits;
+  const limits = { ...((file.limits ?? {}) as ServeLimits) };
+  const bundleRaw = env.RAMPART_MAX_BUNDLE_BYTES ?? limits.maxBundleBytes;
+  if (bundleRaw !== undefined)
+    limits.maxBundleBytes = parseByteSize(
+      bundleRaw,
+      env.RAMPART_MAX_BUNDLE_BYTES !== undefined ? 'RAMPART_MAX_BUNDLE_BYTES' : 'limits.maxBundleBytes',
+      BUNDLE_LIMIT_RANGE,
+    );
   const redisUrl = env.RAMPART_REDIS_URL ?? (typeof file.redis === 'string' ? file.redis : undefined);
   const fromFile = (v: unknown) => (typeof v === 'string' ? resolve(base, v) : undefined);
   const stateDir = flags.state ?? env.RAMPART_STATE_DIR ?? fromFile(file.state);

@@ -71,3 +71,54 @@ describe('resolveServeConfig', () => {
     expect(c.auth.jwt).toEqual({ secret: 's'.repeat(32), issuer: 'iss', audience: 'aud' });
   });
 });
+
+describe('limits.maxBundleBytes (admin bundle upload limit)', () => {
+  it('is unset by default (the admin API then allows 8 MiB)', () => {
+    expect(resolveServeConfig({}, {}).limits.maxBundleBytes).toBeUndefined();
+  });
+
+  it.each([
+    [1048576, 1048576],
+    ['1048576', 1048576],
+    ['512KiB', 512 * 1024],
+    ['16MiB', 16 * 1024 * 1024],
+    ['64 KiB', 64 * 1024],
+    ['64MiB', 64 * 1024 * 1024],
+  ])('reads %j from the config file as %i bytes', (value, bytes) => {
+    const file = join(dir, `limits-${String(value).replace(/\W/g, '')}.yaml`);
+    writeFileSync(file, `limits: { maxBundleBytes: ${JSON.stringify(value)} }\n`);
+    expect(resolveServeConfig({ config: file }, {}).limits.maxBundleBytes).toBe(bytes);
+  });
+
+  it('takes RAMPART_MAX_BUNDLE_BYTES over the file, keeping the other limits', () => {
+    const file = join(dir, 'limits-both.yaml');
+    writeFileSync(file, 'limits: { maxBundleBytes: 1048576, maxBatch: 7 }\n');
+    const c = resolveServeConfig({ config: file }, { RAMPART_MAX_BUNDLE_BYTES: '2MiB' });
+    expect(c.limits).toEqual({ maxBundleBytes: 2 * 1024 * 1024, maxBatch: 7 });
+  });
+
+  it.each([
+    ['1KiB', /RAMPART_MAX_BUNDLE_BYTES: must be between 65536 and 67108864 bytes, got 1024/],
+    ['65MiB', /must be between 65536 and 67108864 bytes, got 68157440/],
+    ['8 GB', /must be a size in bytes \(e\.g\. 8388608, "512KiB", "16MiB"\), got "8 GB"/],
+    ['-1', /must be a size in bytes/],
+    ['', /must be a size in bytes/],
+  ])('refuses RAMPART_MAX_BUNDLE_BYTES=%j with server/config', (value, message) => {
+    let error: unknown;
+    try {
+      resolveServeConfig({}, { RAMPART_MAX_BUNDLE_BYTES: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'server/config' });
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('names the file setting when the file value is bad', () => {
+    const file = join(dir, 'limits-bad.yaml');
+    writeFileSync(file, 'limits: { maxBundleBytes: 1.5 }\n');
+    expect(() => resolveServeConfig({ config: file }, {})).toThrow(
+      /^limits\.maxBundleBytes: must be a size in bytes/,
+    );
+  });
+});

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import { MAX_BUNDLE_BYTES } from '../../bundle/bundle-format.js';
 import type { PolicyRuntime } from '../../bundle/policy-runtime.js';
 import type { CompiledPolicy } from '../../engine/index.js';
 import { ChainedSink } from '../../evidence/chained-sink.js';
@@ -77,7 +78,13 @@ export interface AdminOptions {
   audit?: EvidenceSink;
   /** The audit stream name (default `admin`). */
   auditStream?: string;
-  /** Largest bundle upload in bytes (default 8 MiB). */
+  /** Largest bundle upload in bytes (default 8 MiB; 64 KiB to 64 MiB), answered 413 `server/body-too-large` beyond. */
+  maxBundleBytes?: number;
+}
+
+/** Settings applied after creation, by `rampart serve` from its config. */
+export interface AdminSettings {
+  /** See `AdminOptions.maxBundleBytes`. */
   maxBundleBytes?: number;
 }
 
@@ -113,13 +120,13 @@ export interface Admin {
    * once the server exists); the same as passing `runtime` and `store` in `AdminOptions`.
    */
   attach(state: AdminState): Promise<void>;
+  /** Applies settings (the bundle upload limit) before serving; throws `server/config` on a bad value. */
+  configure(settings: AdminSettings): void;
   /** Loads persisted exceptions; call once before serving. */
   start(): Promise<void>;
   /** Flushes and closes the audit log. */
   close(): Promise<void>;
 }
-
-const DEFAULT_MAX_BUNDLE_BYTES = 8 * 1024 * 1024;
 
 function notConfigured(what: string): ServerError {
   return new ServerError(
@@ -191,12 +198,20 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
       ...(opts.exceptionsPath !== undefined ? { exceptionsPath: opts.exceptionsPath } : {}),
     });
 
-  const maxBundleBytes = opts.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES;
+  let maxBundleBytes = checkBundleLimit(opts.maxBundleBytes);
   const json = (req: IncomingMessage) =>
     readJson(req, { maxBytes: deps.limits.maxBodyBytes, maxDepth: deps.limits.maxJsonDepth });
   const bundleBody = async (req: IncomingMessage): Promise<Buffer> => {
     requireJson(req);
-    const buf = await readBody(req, maxBundleBytes);
+    const buf = await readBody(req, maxBundleBytes).catch((e: unknown) => {
+      if (e instanceof ServerError && e.code === 'server/body-too-large')
+        throw new ServerError(
+          'server/body-too-large',
+          413,
+          `bundle is larger than the upload limit of ${maxBundleBytes} bytes (limits.maxBundleBytes, RAMPART_MAX_BUNDLE_BYTES)`,
+        );
+      throw e;
+    });
     if (buf.length === 0) throw new ServerError('server/bad-json', 400, 'request body is empty');
     if (jsonDepth(buf.toString('utf8')) > deps.limits.maxJsonDepth)
       throw new ServerError(
@@ -219,7 +234,28 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
     return caller;
   };
 
+  /** Reads an upload's body; an authenticated caller's refused upload (too large, not JSON…) is audited. */
+  const submitted = async (
+    req: IncomingMessage,
+    caller: Caller,
+    action: 'bundles.upload' | 'bundles.verify',
+  ): Promise<Buffer> => {
+    try {
+      return await bundleBody(req);
+    } catch (e) {
+      if (e instanceof ServerError && audit)
+        await audit
+          .record(caller, { action, target: '(submitted bundle)', outcome: 'refused', code: e.code })
+          // The refusal is the answer; an unwritable audit log must not turn it into a 503.
+          .catch(() => undefined);
+      throw e;
+    }
+  };
+
   return {
+    configure(settings) {
+      if (settings.maxBundleBytes !== undefined) maxBundleBytes = checkBundleLimit(settings.maxBundleBytes);
+    },
     async start() {
       await audit?.open();
       if (exceptions) await exceptions.load().catch(() => undefined);
@@ -285,9 +321,9 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
         case '/v1/admin/bundles/history':
           return bundles.history(query);
         case '/v1/admin/bundles/upload':
-          return bundles.upload(caller, await bundleBody(req));
+          return bundles.upload(caller, await submitted(req, caller, 'bundles.upload'));
         case '/v1/admin/bundles/verify':
-          return bundles.verify(caller, await bundleBody(req));
+          return bundles.verify(caller, await submitted(req, caller, 'bundles.verify'));
         case '/v1/admin/bundles/activate':
           return bundles.activate(caller, await json(req));
         case '/v1/admin/bundles/shadow':
@@ -302,4 +338,21 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
       throw new ServerError('server/not-found', 404, `no route ${path}`);
     },
   };
+}
+
+/** Default upload limit: real signed bundles are tens of KiB; this leaves room for detector data. */
+export const DEFAULT_MAX_BUNDLE_BYTES = 8 * 1024 * 1024;
+/** Bounds of the upload limit: below 64 KiB little real bundle fits; above 64 MiB no bundle parses. */
+export const BUNDLE_LIMIT_RANGE = { min: 64 * 1024, max: MAX_BUNDLE_BYTES } as const;
+
+/** The upload limit, defaulted and bounded; a bad value is a configuration error. */
+function checkBundleLimit(n: number | undefined): number {
+  if (n === undefined) return DEFAULT_MAX_BUNDLE_BYTES;
+  if (!Number.isSafeInteger(n) || n < BUNDLE_LIMIT_RANGE.min || n > BUNDLE_LIMIT_RANGE.max)
+    throw new ServerError(
+      'server/config',
+      500,
+      `maxBundleBytes must be an integer from ${BUNDLE_LIMIT_RANGE.min} to ${BUNDLE_LIMIT_RANGE.max}, got ${n}`,
+    );
+  return n;
 }

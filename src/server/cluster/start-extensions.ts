@@ -1,8 +1,8 @@
 /**
- * What `rampart serve` adds beside the decision server from its settings: the spike guard (always;
- * narrowings shared through Redis when it is configured), the escalation webhook (serve config, or
- * governance `escalation.webhook`), and with `activation: postgres` the cluster node (activation
- * state in PostgreSQL, rollout watchdog).
+ * What `rampart serve` adds beside the decision server from its settings: admin settings (the
+ * bundle upload limit), the spike guard (always; narrowings shared through Redis when it is
+ * configured), the escalation webhook (serve config, or governance `escalation.webhook`), and with
+ * `activation: postgres` the cluster node (activation state in PostgreSQL, rollout watchdog).
  */
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
@@ -33,6 +33,9 @@ export async function startExtensions(
   /** With `--state`: the runtime and directory a breaching rollout is withdrawn from. */
   stateDir?: { runtime: PolicyRuntime; store: ActivationStore },
 ): Promise<StartedExtensions> {
+  // Admin settings from the serve config, applied before the server listens.
+  if (config.limits.maxBundleBytes !== undefined)
+    server.admin.configure({ maxBundleBytes: config.limits.maxBundleBytes });
   const instance = config.instance ?? `${hostname()}:${process.pid}`;
   const prefix = config.redisPrefix ?? 'rampart:';
   const webhook = config.escalationWebhook ?? governance?.escalation.webhook;
