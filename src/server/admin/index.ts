@@ -290,6 +290,7 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
     },
     async handle(req, path, query) {
       const caller = await authorize(req, path);
+      checkQuery(path, query);
       switch (path) {
         case '/v1/admin/killswitch':
           return auditedKillSwitch(deps.kills, needAudit(), caller, await json(req));
@@ -338,6 +339,28 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
       throw new ServerError('server/not-found', 404, `no route ${path}`);
     },
   };
+}
+
+/**
+ * Query parameters each admin path accepts; the log routes check their own (many filters). Anything
+ * else is refused, so a typo (`?limt=5`) is not silently ignored.
+ */
+const QUERY_PARAMS: Partial<Record<AdminPath, readonly string[] | 'own'>> = {
+  '/v1/admin/bundles/history': ['limit'],
+  '/v1/admin/logs': 'own',
+  '/v1/admin/logs/stats': 'own',
+};
+
+function checkQuery(path: AdminPath, query: URLSearchParams): void {
+  const allowed = QUERY_PARAMS[path] ?? [];
+  if (allowed === 'own') return;
+  for (const key of query.keys())
+    if (!allowed.includes(key))
+      throw new ServerError(
+        'server/invalid-request',
+        422,
+        `unknown query parameter \`${key.slice(0, 50)}\`${allowed.length ? ` (known: ${allowed.join(', ')})` : ''}`,
+      );
 }
 
 /** Default upload limit: real signed bundles are tens of KiB; this leaves room for detector data. */
