@@ -46,7 +46,16 @@ const PII_VERSION = '1.0.0';
 /** Anchored at a local part's first character; `scanEmail` finds that start from each `@`. */
 const EMAIL_STICKY =
   /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/y;
-const LOCAL_CHAR = /[A-Za-z0-9._%+-]/;
+/** `[A-Za-z0-9._%+-]` by code unit (a one-character string and a regex test per step cost ~1 ms per MB). */
+const isLocalChar = (c: number): boolean =>
+  (c >= 97 && c <= 122) ||
+  (c >= 65 && c <= 90) ||
+  (c >= 48 && c <= 57) ||
+  c === 46 ||
+  c === 95 ||
+  c === 37 ||
+  c === 43 ||
+  c === 45;
 const URL_RE = /(?<![\w@/.])(?:https?:\/\/|www\.)[^\s<>"'`{}|\\^]{2,2048}/gi;
 const CARD_RE = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
 const SSN_RE = /(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d-])/g;
@@ -263,8 +272,8 @@ function scanEmail(text: string, emit: Emit): void {
   let floor = 0;
   while (at !== -1) {
     let start = at;
-    while (start > floor && at - start < 64 && LOCAL_CHAR.test(text[start - 1] ?? '')) start--;
-    const glued = start > 0 && LOCAL_CHAR.test(text[start - 1] ?? '');
+    while (start > floor && at - start < 64 && isLocalChar(text.charCodeAt(start - 1))) start--;
+    const glued = start > 0 && isLocalChar(text.charCodeAt(start - 1));
     let next = text.indexOf('@', at + 1);
     if (start < at && !glued) {
       EMAIL_STICKY.lastIndex = start;
@@ -456,8 +465,14 @@ function scanPhone(
     if (/^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$/.test(raw)) continue;
     const international = raw.startsWith('+');
     const formatted = /[ ().-]/.test(raw);
-    const context = hasContext(text, m.index, end, PHONE_CONTEXT, 32);
-    const score = international ? 0.95 : context ? 0.9 : formatted ? 0.7 : 0.4;
+    // An international number's score does not depend on context words, so they are not looked up.
+    const score = international
+      ? 0.95
+      : hasContext(text, m.index, end, PHONE_CONTEXT, 32)
+        ? 0.9
+        : formatted
+          ? 0.7
+          : 0.4;
     // Validation is the expensive part (libphonenumber); skip it when the score could not pass anyway.
     if (score < threshold) continue;
     if (isValidPhone(raw, regions)) emit('PHONE', m.index, end, score);

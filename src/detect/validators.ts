@@ -197,9 +197,31 @@ export function ipv6Valid(text: string): boolean {
   return left.length + right.length < groupsNeeded;
 }
 
+/** Scratch for `shannonEntropy` (always left zeroed). */
+const asciiCounts = new Int32Array(128);
+
 /** Shannon entropy in bits per character. */
 export function shannonEntropy(value: string): number {
   if (value.length === 0) return 0;
+  if (!/^[\x00-\x7f]*$/.test(value)) return entropyOfCodePoints(value);
+  // ASCII: counts in a typed array, summed in order of first occurrence exactly as the Map below
+  // would iterate them (same floating-point sum); the Map cost ~1 us per generic-secret candidate.
+  const order: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (asciiCounts[c] === 0) order.push(c);
+    asciiCounts[c] = (asciiCounts[c] as number) + 1;
+  }
+  let h = 0;
+  for (const c of order) {
+    const p = (asciiCounts[c] as number) / value.length;
+    h -= p * Math.log2(p);
+    asciiCounts[c] = 0;
+  }
+  return h;
+}
+
+function entropyOfCodePoints(value: string): number {
   const counts = new Map<string, number>();
   for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
   let h = 0;
