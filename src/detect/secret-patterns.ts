@@ -231,6 +231,9 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     keywords: ['dp.pt.', 'dp.st.', 'dp.sa.'],
     re: re(`${B}dp\\.(?:pt|st|sa|ct)\\.[A-Za-z0-9]{40,44}${E}`),
     score: 0.97,
+    // The regex also reads dp.ct. tokens, which no keyword announces: tried at the keywords only, a
+    // dp.ct. token next to a dp.pt. one would be missed where the whole-text scan finds it.
+    unanchored: true,
   },
   { type: 'LINEAR_API_KEY', keywords: ['lin_api_'], re: re(`${B}lin_api_[A-Za-z0-9]{40}${E}`), score: 0.99 },
   {
