@@ -1,7 +1,14 @@
 /** The per-stream hash chain: each record carries the hash of the previous one and its own. */
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import { canonicalJson, sortedCopy } from './canonical-json.js';
-import { type DecisionRecord, GENESIS_HASH, type UnchainedRecord } from './record.js';
+import {
+  type BuildRecordOptions,
+  type DecisionRecord,
+  GENESIS_HASH,
+  type UnchainedRecord,
+} from './record.js';
+import { encodeRecord } from './record-encoder.js';
+import type { DecisionRecordInput } from './sink.js';
 
 /** The last record of a stream, where the next append continues. */
 export interface ChainTail {
@@ -77,6 +84,19 @@ export class ChainWriter {
   ) {
     this.seq = tail?.seq ?? 0;
     this.last = tail?.hash ?? GENESIS_HASH;
+  }
+
+  /**
+   * Builds the record of `input` (as `buildRecord` would), places it after the current tail and
+   * appends its row (record-row.ts) to `rows`; returns its hash. The sink's hot path: no record
+   * object is made (see record-encoder.ts). On a throw the chain and `rows` are unchanged.
+   */
+  encode(input: DecisionRecordInput, opts: BuildRecordOptions, rows: unknown[]): string {
+    const seq = this.seq + 1;
+    const hash = encodeRecord(input, opts, this.stream, seq, this.last, rows);
+    this.seq = seq;
+    this.last = hash;
+    return hash;
   }
 
   /** Where the chain currently ends. */

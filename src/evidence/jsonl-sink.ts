@@ -5,6 +5,7 @@ import { ChainedSink, type ChainedSinkOptions } from './chained-sink.js';
 import type { Checkpoint } from './checkpoint.js';
 import { JsonlStore, type JsonlStoreOptions } from './jsonl-store.js';
 import type { DecisionRecord } from './record.js';
+import { rowsJsonLines } from './record-row.js';
 import type { RecordStore } from './store.js';
 
 /** Options of {@link JsonlSink}: the file, rotation, and the common sink options. */
@@ -31,6 +32,15 @@ class StreamStore implements RecordStore {
   async append(records: DecisionRecord[], checkpoints: Checkpoint[]): Promise<void> {
     let text = '';
     for (const r of records) text += recordJson(r) + '\n';
+    await this.appendText(text, checkpoints);
+  }
+
+  async appendRows(rows: unknown[], checkpoints: Checkpoint[]): Promise<void> {
+    await this.appendText(rowsJsonLines(rows), checkpoints);
+  }
+
+  private async appendText(records: string, checkpoints: Checkpoint[]): Promise<void> {
+    let text = records;
     for (const c of checkpoints) text += JSON.stringify({ checkpoint: c }) + '\n';
     if (!text) return;
     await new Promise<void>((resolve, reject) => {

@@ -20,6 +20,7 @@ import { type ChainTail, recordJson } from './chain.js';
 import type { Checkpoint } from './checkpoint.js';
 import { candidateOf, planPurge } from './purge-plan.js';
 import type { DecisionRecord } from './record.js';
+import { rowsJsonLines } from './record-row.js';
 import {
   matchesFilter,
   orderAndLimit,
@@ -100,10 +101,19 @@ export class JsonlStore implements ReadableStore {
   }
 
   async append(records: DecisionRecord[], checkpoints: Checkpoint[]): Promise<void> {
-    if (this.fd === null) await this.open();
-    this.rotateIfDue();
     let text = '';
     for (const r of records) text += recordJson(r) + '\n';
+    await this.appendText(text, checkpoints);
+  }
+
+  async appendRows(rows: unknown[], checkpoints: Checkpoint[]): Promise<void> {
+    await this.appendText(rowsJsonLines(rows), checkpoints);
+  }
+
+  private async appendText(records: string, checkpoints: Checkpoint[]): Promise<void> {
+    if (this.fd === null) await this.open();
+    this.rotateIfDue();
+    let text = records;
     for (const c of checkpoints) text += JSON.stringify({ checkpoint: c }) + '\n';
     if (!text) return;
     this.size += writeSync(this.fd!, text);

@@ -3,6 +3,7 @@ import type { ChainTail } from './chain.js';
 import type { Checkpoint } from './checkpoint.js';
 import { candidateOf, planPurge } from './purge-plan.js';
 import type { DecisionRecord } from './record.js';
+import { COL, ROW_WIDTH } from './record-row.js';
 import {
   matchesFilter,
   orderAndLimit,
@@ -11,6 +12,35 @@ import {
   type RecordFilter,
   type StoredLink,
 } from './store.js';
+
+/**
+ * A link appended as a row: its record object is parsed from the row's text when first read, so
+ * a memory sink costs what the chain costs, not a JSON.parse per record on top. Tests may still
+ * replace `record` to tamper with the log.
+ */
+class RowLink implements StoredLink {
+  #record: DecisionRecord | null | undefined;
+  readonly #text: string;
+  constructor(
+    public stream: string,
+    public seq: number,
+    public prev: string,
+    public hash: string,
+    text: string,
+  ) {
+    this.#text = text;
+  }
+  get record(): DecisionRecord | null {
+    if (this.#record === undefined) this.#record = JSON.parse(this.#text) as DecisionRecord;
+    return this.#record;
+  }
+  set record(r: DecisionRecord | null) {
+    this.#record = r;
+  }
+  toJSON(): StoredLink {
+    return { stream: this.stream, seq: this.seq, prev: this.prev, hash: this.hash, record: this.record };
+  }
+}
 
 /** Keeps links and checkpoints in arrays; `failing` simulates an outage. */
 export class MemoryStore implements ReadableStore {
@@ -49,6 +79,31 @@ export class MemoryStore implements ReadableStore {
     this.checkpoints_.push(...checkpoints);
   }
 
+  async appendRows(rows: unknown[], checkpoints: Checkpoint[]): Promise<void> {
+    if (this.failing) throw new Error('memory store is failing (simulated outage)');
+    for (let r = 0; r < rows.length; r += ROW_WIDTH) {
+      const stream = rows[r + COL.stream] as string;
+      const seq = rows[r + COL.seq] as number;
+      let seen = this.seen.get(stream);
+      if (seen === undefined) {
+        seen = new Set();
+        this.seen.set(stream, seen);
+      }
+      if (seen.has(seq)) continue;
+      seen.add(seq);
+      this.links_.push(
+        new RowLink(
+          stream,
+          seq,
+          rows[r + COL.prev] as string,
+          rows[r + COL.hash] as string,
+          rows[r + COL.body] as string,
+        ),
+      );
+    }
+    this.checkpoints_.push(...checkpoints);
+  }
+
   async select(filter: RecordFilter): Promise<DecisionRecord[]> {
     const out: DecisionRecord[] = [];
     for (const l of this.links_) if (l.record && matchesFilter(l.record, filter)) out.push(l.record);
@@ -78,7 +133,11 @@ export class MemoryStore implements ReadableStore {
       const expire = new Set(plan.expire);
       this.links_ = this.links_
         .filter((l) => !(l.stream === stream && plan.dropThrough !== null && l.seq <= plan.dropThrough))
-        .map((l) => (l.stream === stream && expire.has(l.seq) ? { ...l, record: null } : l));
+        .map((l) =>
+          l.stream === stream && expire.has(l.seq)
+            ? { stream: l.stream, seq: l.seq, prev: l.prev, hash: l.hash, record: null }
+            : l,
+        );
       const cp = sign(plan.checkpoint);
       this.checkpoints_.push(cp);
       result.purged += plan.expire.length;

@@ -77,7 +77,8 @@ export interface BuildRecordOptions {
 
 const SUBJECT_CACHE_MAX = 10_000;
 
-function subjectHash(opts: BuildRecordOptions, id: string): string {
+/** The keyed hash of a subject id, memoised in `opts.subjectCache` when given. */
+export function subjectHash(opts: BuildRecordOptions, id: string): string {
   const cache = opts.subjectCache;
   if (!cache) return hashSubject(opts.subjectKey, id);
   let h = cache.get(id);
@@ -89,7 +90,8 @@ function subjectHash(opts: BuildRecordOptions, id: string): string {
   return h;
 }
 
-function redactValue(value: unknown, redact: Redactor | undefined): unknown {
+/** Applies `redact` to every string inside `value` (a copy; `value` itself is left alone). */
+export function redactValue(value: unknown, redact: Redactor | undefined): unknown {
   if (!redact) return value;
   if (typeof value === 'string') return redact(value);
   if (Array.isArray(value)) return value.map((v) => redactValue(v, redact));

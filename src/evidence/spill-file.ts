@@ -31,12 +31,17 @@ export class SpillFile {
 
   /** Appends entries and fsyncs; when this returns they are durable. */
   append(entries: SpillEntry[]): void {
-    if (this.fd === null) this.open();
     let text = '';
     for (const e of entries) text += JSON.stringify(e) + '\n';
+    this.appendText(text, entries.length);
+  }
+
+  /** Appends `count` entries already serialised as JSON Lines, and fsyncs. */
+  appendText(text: string, count: number): void {
+    if (this.fd === null) this.open();
     writeSync(this.fd!, text);
     fsyncSync(this.fd!);
-    this.count += entries.length;
+    this.count += count;
   }
 
   /** Everything spilled, in order. A torn last line (crash mid-write, never acknowledged) is ignored. */

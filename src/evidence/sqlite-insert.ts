@@ -1,20 +1,18 @@
 /**
  * The write side of the SQLite store, shared by the writer thread and the main-thread fallback:
- * connection settings for writing, and the group-commit transaction over compact rows.
+ * connection settings for writing, and the group-commit transaction over rows (record-row.ts).
  *
- * A batch travels as one flat array of column values ({@link RECORD_WIDTH} per record, in
- * {@link RECORD_COLUMNS} order) instead of record objects: it is what the INSERT binds anyway, and
- * structured-cloning it to the writer thread cost ~1.3-1.5 µs per record on the bench box, where
- * cloning whole record objects (14 members, nested arrays) would cost several times that.
+ * A batch travels as the sink's flat row array instead of record objects: structured-cloning it
+ * to the writer thread cost ~1.3-1.5 µs per record on the bench box, several times less than
+ * cloning record objects would. The columns SQLite derives (`time_ms`, `expires_ms`) are computed
+ * here, in the writer thread, not on the event loop.
  */
 import type Database from 'better-sqlite3';
-import { recordJson } from './chain.js';
-import type { DecisionRecord } from './record.js';
+import { COL, ROW_WIDTH } from './record-row.js';
 import { expiresAtMs } from './retention.js';
 
-/** Column values per record in a batch. */
-export const RECORD_WIDTH = 14;
-
+/** Values bound per stored record. */
+const WIDTH = 14;
 /** Rows per multi-row INSERT (14 parameters each, far below SQLite's 32,766-parameter limit). */
 const ROWS_PER_INSERT = 64;
 const RECORD_COLUMNS =
@@ -24,30 +22,23 @@ const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** A checkpoint as the writer stores it: stream, seq and its JSON text. */
 export type CheckpointRow = [stream: string, seq: number, body: string];
 
-/** Puts one record's column values into `cols` from index `at`. */
-export function recordColumns(cols: unknown[], at: number, r: DecisionRecord): void {
-  const timeMs = Date.parse(r.time);
-  cols[at] = r.stream;
-  cols[at + 1] = r.seq;
-  cols[at + 2] = r.prev;
-  cols[at + 3] = r.hash;
-  cols[at + 4] = r.id;
-  cols[at + 5] = timeMs;
-  cols[at + 6] = r.point;
-  cols[at + 7] = r.outcome;
-  cols[at + 8] = r.route ?? null;
-  cols[at + 9] = r.interaction ?? null;
-  cols[at + 10] = r.subject ?? null;
-  cols[at + 11] = r.tenant ?? null;
-  cols[at + 12] = expiresAtMs(timeMs, r.retention);
-  cols[at + 13] = recordJson(r);
-}
-
-/** The flat column array of `records`. */
-export function recordRows(records: DecisionRecord[]): unknown[] {
-  const cols = new Array<unknown>(records.length * RECORD_WIDTH);
-  for (let i = 0; i < records.length; i++) recordColumns(cols, i * RECORD_WIDTH, records[i]!);
-  return cols;
+/** Puts the 14 column values of the row at `r` in `rows` into `args` from index `at`. */
+function bindRow(args: unknown[], at: number, rows: unknown[], r: number): void {
+  const timeMs = Date.parse(rows[r + COL.time] as string);
+  args[at] = rows[r + COL.stream];
+  args[at + 1] = rows[r + COL.seq];
+  args[at + 2] = rows[r + COL.prev];
+  args[at + 3] = rows[r + COL.hash];
+  args[at + 4] = rows[r + COL.id];
+  args[at + 5] = timeMs;
+  args[at + 6] = rows[r + COL.point];
+  args[at + 7] = rows[r + COL.outcome];
+  args[at + 8] = rows[r + COL.route];
+  args[at + 9] = rows[r + COL.interaction];
+  args[at + 10] = rows[r + COL.subject];
+  args[at + 11] = rows[r + COL.tenant];
+  args[at + 12] = expiresAtMs(timeMs, (rows[r + COL.retention] as string | null) ?? undefined);
+  args[at + 13] = rows[r + COL.body];
 }
 
 /**
@@ -64,7 +55,7 @@ export function configureWriter(db: Database.Database, durable: boolean): void {
 }
 
 /** The group-commit transaction: all rows of a batch and its checkpoints, atomically. */
-export type AppendRows = (cols: unknown[], checkpoints: CheckpointRow[]) => void;
+export type AppendRows = (rows: unknown[], checkpoints: CheckpointRow[]) => void;
 
 /** Prepares the statements and returns the transaction that appends one batch. */
 export function prepareAppend(db: Database.Database): AppendRows {
@@ -80,19 +71,19 @@ export function prepareAppend(db: Database.Database): AppendRows {
   // Rows go in ROWS_PER_INSERT at a time, in seq order (a multi-row INSERT stores its rows in
   // order, so `pos` still follows the chain): one statement step instead of 64 saves ~20 % of
   // the insert CPU in a raw 120k-row loop; the remainder goes row by row.
-  const block = ROWS_PER_INSERT * RECORD_WIDTH;
-  const args = new Array<unknown>(block);
-  const row = new Array<unknown>(RECORD_WIDTH);
-  return db.transaction((cols: unknown[], checkpoints: CheckpointRow[]) => {
-    const n = cols.length;
+  const block = ROWS_PER_INSERT * ROW_WIDTH;
+  const args = new Array<unknown>(ROWS_PER_INSERT * WIDTH);
+  const one = new Array<unknown>(WIDTH);
+  return db.transaction((rows: unknown[], checkpoints: CheckpointRow[]) => {
+    const n = rows.length;
     let i = 0;
     for (; i + block <= n; i += block) {
-      for (let j = 0; j < block; j++) args[j] = cols[i + j];
+      for (let j = 0; j < ROWS_PER_INSERT; j++) bindRow(args, j * WIDTH, rows, i + j * ROW_WIDTH);
       insertRecords.run(args);
     }
-    for (; i < n; i += RECORD_WIDTH) {
-      for (let j = 0; j < RECORD_WIDTH; j++) row[j] = cols[i + j];
-      insertRecord.run(row);
+    for (; i < n; i += ROW_WIDTH) {
+      bindRow(one, 0, rows, i);
+      insertRecord.run(one);
     }
     for (const c of checkpoints) insertCheckpoint.run(c[0], c[1], c[2]);
   });

@@ -16,6 +16,10 @@ export class SqliteSink extends ChainedSink {
       spillPath: `${options.path}.spill.jsonl`,
       lockPath: options.path,
       purgeIntervalMs: 3_600_000,
+      // Groups of 1024 with the writer thread: while the thread commits one group the event loop
+      // fills the next, which needs more than one group in flight (interleaved A/B, 4096 writes in
+      // flight, load ~6: 32.6k records/s median against 28.5k with 8192-record groups).
+      batchSize: options.writeThread === 'main' ? 8192 : 1024,
       ...options,
     });
   }

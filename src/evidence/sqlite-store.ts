@@ -11,13 +11,8 @@ import type { Checkpoint } from './checkpoint.js';
 import { EvidenceError } from './errors.js';
 import { planPurge } from './purge-plan.js';
 import type { DecisionRecord } from './record.js';
-import {
-  type AppendRows,
-  type CheckpointRow,
-  configureWriter,
-  prepareAppend,
-  recordRows,
-} from './sqlite-insert.js';
+import { recordRows } from './record-row.js';
+import { type AppendRows, type CheckpointRow, configureWriter, prepareAppend } from './sqlite-insert.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { PurgeResult, ReadableStore, RecordFilter, StoredLink } from './store.js';
 
@@ -86,7 +81,7 @@ export class SqliteStore implements ReadableStore {
   readonly description: string;
   private db: Database.Database | null = null;
   private insertCheckpoint!: Database.Statement;
-  private appendRows: AppendRows | null = null;
+  private appendOnThisThread: AppendRows | null = null;
   private writer: SqliteWriter | null = null;
 
   /** Appends are committed by the writer thread (see `writeThread`). */
@@ -122,7 +117,7 @@ export class SqliteStore implements ReadableStore {
       this.insertCheckpoint = db.prepare(
         'INSERT INTO evidence_checkpoints (stream, seq, body) VALUES (?, ?, ?)',
       );
-      if (this.opts.writeThread === 'main') this.appendRows = prepareAppend(db);
+      if (this.opts.writeThread === 'main') this.appendOnThisThread = prepareAppend(db);
       else {
         this.writer = new SqliteWriter({ path: this.opts.path, durable: this.opts.durable !== false });
         try {
@@ -151,7 +146,7 @@ export class SqliteStore implements ReadableStore {
   async close(): Promise<void> {
     const writer = this.writer;
     this.writer = null;
-    this.appendRows = null;
+    this.appendOnThisThread = null;
     await writer?.close();
     this.db?.close();
     this.db = null;
@@ -165,12 +160,16 @@ export class SqliteStore implements ReadableStore {
   }
 
   async append(records: DecisionRecord[], checkpoints: Checkpoint[]): Promise<void> {
+    return this.appendRows(recordRows(records), checkpoints);
+  }
+
+  async appendRows(rows: unknown[], checkpoints: Checkpoint[]): Promise<void> {
     this.handle();
     const cps = checkpoints.map((c): CheckpointRow => [c.stream, c.seq, JSON.stringify(c)]);
-    if (this.writer) return this.writer.append(recordRows(records), cps);
-    if (!this.appendRows)
+    if (this.writer) return this.writer.append(rows, cps);
+    if (!this.appendOnThisThread)
       throw new EvidenceError('evidence/not-open', `${this.description} is open read-only`);
-    this.appendRows(recordRows(records), cps);
+    this.appendOnThisThread(rows, cps);
   }
 
   /** @internal Ends the writer thread as a crash would (tests of the failure path). */

@@ -4,7 +4,7 @@
  * better-sqlite3's transaction at 24 % self time of the main thread, plus 7.8 % in the insert loop.
  *
  * Protocol (messages from the main thread, see sqlite-writer.ts):
- * - `{ id, cols, checkpoints }` → `{ id }` once committed, or `{ id, error }`;
+ * - `{ id, rows, checkpoints }` → `{ id }` once committed, or `{ id, error }`;
  * - `{ close: true }` → closes the database and ends the thread.
  * At start it posts `{ ready: true }`, or `{ error }` when the database cannot be opened.
  */
@@ -18,7 +18,7 @@ export interface WriterData {
   durable: boolean;
 }
 
-type Request = { id: number; cols: unknown[]; checkpoints: CheckpointRow[] } | { close: true };
+type Request = { id: number; rows: unknown[]; checkpoints: CheckpointRow[] } | { close: true };
 
 const port = parentPort!;
 const { path, durable } = workerData as WriterData;
@@ -46,7 +46,7 @@ port.on('message', (m: Request) => {
   }
   try {
     if (!append) throw new Error('evidence database is not open');
-    append(m.cols, m.checkpoints);
+    append(m.rows, m.checkpoints);
     port.postMessage({ id: m.id });
   } catch (e) {
     port.postMessage({ id: m.id, error: message(e) });

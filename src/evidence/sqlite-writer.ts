@@ -1,6 +1,6 @@
 /**
  * The main-thread side of the SQLite writer thread (sqlite-write-worker.ts): posts batches as flat
- * column arrays and resolves each when the thread's commit (and WAL fsync) returned, so an
+ * row arrays (record-row.ts) and resolves each when the thread's commit (and WAL fsync) returned, so an
  * acknowledgement still means "durable". While the thread commits group N the event loop is free
  * to build and chain group N+1.
  *
@@ -110,14 +110,14 @@ export class SqliteWriter {
   }
 
   /** Commits one batch in the thread; resolves once it is durable. */
-  async append(cols: unknown[], checkpoints: CheckpointRow[]): Promise<void> {
+  async append(rows: unknown[], checkpoints: CheckpointRow[]): Promise<void> {
     const w = this.worker ?? (await this.start());
     const id = this.nextId++;
     const done = new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
     });
     if (this.pending.size === 1) w.ref();
-    w.postMessage({ id, cols, checkpoints });
+    w.postMessage({ id, rows, checkpoints });
     return done;
   }
 

@@ -6,6 +6,7 @@
 import type { ChainTail } from './chain.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { DecisionRecord } from './record.js';
+import type { ROW_WIDTH } from './record-row.js';
 
 /** Which records a query asks for; all members are optional and combine with AND. */
 export interface RecordFilter {
@@ -58,6 +59,11 @@ export interface RecordStore {
   /** The last record of `stream`, or null for an empty stream. */
   tail(stream: string): Promise<ChainTail | null>;
   append(records: DecisionRecord[], checkpoints: Checkpoint[]): Promise<void>;
+  /**
+   * `append` for records given as rows (record-row.ts: {@link ROW_WIDTH} values each, in seq
+   * order), the form the sink queues them in. Stores without it get record objects parsed back.
+   */
+  appendRows?(rows: unknown[], checkpoints: Checkpoint[]): Promise<void>;
   close(): Promise<void>;
 }
 
