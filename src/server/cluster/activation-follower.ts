@@ -60,10 +60,6 @@ export class ActivationNotices {
     await sub.subscribe(this.channel);
   }
 
-  /** True while the subscription's connection is up. */
-  get listening(): boolean {
-    return this.subscriber?.status === 'ready';
-  }
 
   close(): void {
     this.subscriber?.disconnect();
