@@ -109,7 +109,9 @@ export function buildAsciiKeywordSet(keywords: readonly string[]): AsciiKeywordS
   /**
    * The table the scans walk: each entry is the next state's row offset (state × width), bitwise
    * negated when that state accepts. Offsets save a multiply and the sign saves a second table read
-   * per code unit. Class 0 moves like a character of no keyword (code unit 0 here).
+   * per code unit. Class 0 moves like a character of no keyword (code unit 0 here). (16-bit entries,
+   * halving the secrets table to 26 KB, measured no different: 2.68 vs 2.39 ms/MB best, 2.75 vs 3.32
+   * median of 15 interleaved passes at load ~5.5.)
    */
   const next = new Int32Array(states * width);
   for (let s = 0; s < states; s++)
