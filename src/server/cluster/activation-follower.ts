@@ -60,7 +60,6 @@ export class ActivationNotices {
     await sub.subscribe(this.channel);
   }
 
-
   close(): void {
     this.subscriber?.disconnect();
   }

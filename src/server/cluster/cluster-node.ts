@@ -71,17 +71,18 @@ export function redisHealth(
   kills: KillSwitchStore,
 ): DependencyHealth {
   const switchesUnknown = kills instanceof StartupKillSwitches && !kills.loaded;
+  const unknown = [
+    switchesUnknown ? 'kill switches not loaded since start: every tool call is denied until they are' : '',
+    narrowings.synced ? '' : 'spike narrowings of other instances not loaded since start',
+  ].filter(Boolean);
   if (redis.status !== 'ready')
     return {
       name: 'redis',
       ok: false,
-      detail:
-        switchesUnknown || !narrowings.synced
-          ? `redis ${redis.status}: kill switches${switchesUnknown ? ' (every tool call denied until loaded)' : ''} or narrowings not loaded since start`
-          : `redis ${redis.status}: kill switches and narrowings may be stale`,
+      detail: `redis ${redis.status}: ${unknown.length > 0 ? unknown.join('; ') : 'kill switches and narrowings may be stale'}`,
     };
-  if (switchesUnknown || !narrowings.synced)
-    return { name: 'redis', ok: false, detail: 'redis connected; loading kill switches and narrowings' };
+  if (unknown.length > 0)
+    return { name: 'redis', ok: false, detail: `redis connected, loading: ${unknown.join('; ')}` };
   return { name: 'redis', ok: true };
 }
 
