@@ -125,10 +125,10 @@ describe.skipIf(!available && !inCi)(
       await store.stage(spikeBundle('9.0.0', 200), { mode: 'shadow' }, meta);
       await store.withdraw(meta);
       await refusedUnchanged('bundle/not-found', () => store.rollback('9.0.0', meta));
-      const [first] = (await store.list()).filter((b) => b.version === '9.0.0');
+      const digest = (await store.list()).find((b) => b.version === '9.0.0')?.digest ?? '';
       // A bare hex digest works as well as the sha256: form.
-      const hex = (first?.digest as string).slice('sha256:'.length);
-      expect(await store.rollback(hex, meta)).toMatchObject({ version: '9.0.0', digest: first?.digest });
+      const hex = digest.slice('sha256:'.length);
+      expect(await store.rollback(hex, meta)).toMatchObject({ version: '9.0.0', digest });
       expect(await store.rollback('1.0.0', meta)).toMatchObject({ version: '1.0.0' });
     });
 
