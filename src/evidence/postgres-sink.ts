@@ -15,6 +15,9 @@ export class PostgresSink extends ChainedSink {
       options.keyDir !== undefined
         ? { spillPath: join(options.keyDir, `evidence-${options.schema ?? 'rampart'}.spill.jsonl`) }
         : {};
-    super(new PostgresStore(options), { ...spill, ...options });
+    // Groups of 2048: the server loads one group while this thread builds the next (interleaved A/B,
+    // 4096 writes in flight, load 5-5.5: 24.6k and 20.3k records/s median in two runs against 18.5k
+    // and 17.3k for one 8192-record group at a time; 1024-record groups did no better than 8192).
+    super(new PostgresStore(options), { batchSize: 2048, ...spill, ...options });
   }
 }
