@@ -6,7 +6,6 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Redis } from 'ioredis';
 import { ActivationStore } from '../bundle/activation-store.js';
 import type { BundleSource } from '../bundle/file-source.js';
 import { type Governance, parseGovernance } from '../bundle/governance.js';
@@ -18,9 +17,10 @@ import { JsonlSink, MemorySink, PostgresSink, SqliteSink } from '../evidence/ind
 import type { EvidenceSink } from '../evidence/sink.js';
 import { openAuditSink } from './admin/audit-sink.js';
 import { startExtensions } from './cluster/start-extensions.js';
+import { openStartupKillSwitches, sharedRedisClient } from './cluster/startup-kill-switches.js';
 import { type ServeConfig, streamSlug } from './config.js';
 import { POSTGRES_KEY_DIR, postgresEvidenceKeys } from './evidence-keys.js';
-import { type KillSwitchStore, RedisKillSwitches } from './kill-switches.js';
+import type { KillSwitchStore } from './kill-switches.js';
 import { createDecisionServer, type DecisionServer } from './server.js';
 
 /** A started server and the lines to print about it. */
@@ -91,9 +91,11 @@ export async function startServer(
       : auditBase === 'admin'
         ? openAuditSink(config.evidence)
         : openAuditSink(config.evidence, auditBase);
+  // Starts while Redis is away (tool calls fail closed until the switches are loaded; see the store).
   const killSwitches = config.redisUrl
-    ? await RedisKillSwitches.open(new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }), {
+    ? await openStartupKillSwitches(sharedRedisClient(config.redisUrl), {
         ownsClient: true,
+        ...(config.redisPrefix !== undefined ? { prefix: config.redisPrefix } : {}),
       })
     : localKillSwitches;
   const server = await createDecisionServer({

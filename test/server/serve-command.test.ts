@@ -1,8 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { governanceYaml, makeKeys } from '../bundle/bundle-fixtures.js';
 import { spawnServe, waitForOutput } from './serve-process.js';
 import { REQUESTS } from './test-server.js';
 
@@ -38,6 +40,60 @@ describe('rampart serve (spawned)', () => {
       expect(lines.some((l) => l.includes('refund-over-limit-needs-supervisor'))).toBe(true);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('takes --state and --governance as flags: an empty state directory serves the safe baseline, not ready', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'rampart-serve-state-flag-'));
+    writeFileSync(
+      path.join(cwd, 'governance.yaml'),
+      governanceYaml(makeKeys(['alice', 'bob', 'carol']), { required: 2, loosening: 2 }),
+    );
+    const child = spawnServe(
+      ['--port', '0', '--evidence', 'memory', '--state', 'state', '--governance', 'governance.yaml'],
+      cwd,
+    );
+    try {
+      const banner = await waitForOutput(child, /metrics\s+http:\/\/127\.0\.0\.1:\d+\/metrics/, 45_000);
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1];
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { cause: string }).cause).toBe('no verified policy active');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('starts while Redis is unreachable: tool calls fail closed on unknown kill switches, other points decide', async () => {
+    // A loopback port nothing listens on.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const cwd = mkdtempSync(path.join(tmpdir(), 'rampart-serve-no-redis-'));
+    const child = spawnServe(['--port', '0', '--evidence', 'memory'], cwd, {
+      RAMPART_REDIS_URL: `redis://127.0.0.1:${port}`,
+    });
+    try {
+      const banner = await waitForOutput(child, /metrics\s+http:\/\/127\.0\.0\.1:\d+\/metrics/, 45_000);
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1];
+      const decide = async (point: string, body: unknown) =>
+        (await (
+          await fetch(`${url}/v1/decide/${point}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          })
+        ).json()) as { outcome: string; rules: string[] };
+      const tool = await decide('tool', REQUESTS.refundOverLimit);
+      expect(tool.rules).toEqual(['rampart/kill-switch']);
+      expect(tool.outcome).toBe('blocked');
+      const input = await decide('input', REQUESTS.customerQuestion);
+      expect(input.rules).not.toContain('rampart/kill-switch');
+    } finally {
+      child.kill('SIGKILL');
     }
   }, 60_000);
 

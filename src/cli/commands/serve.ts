@@ -97,14 +97,23 @@ export function registerServe(program: Command): void {
       'server processes sharing the port, or auto (one per core); each writes its own evidence chain stream (default 1)',
     )
     .option(
+      '--state <dir>',
+      'activation state directory (env RAMPART_STATE_DIR): serve its verified active bundle, followed for hot reload; enables the admin bundle and exception routes',
+    )
+    .option(
+      '--governance <file>',
+      'trusted governance.yaml bundles are verified against (env RAMPART_GOVERNANCE; needed with --state and activation: postgres)',
+    )
+    .option(
       '--config <file>',
-      'YAML or JSON config file (env RAMPART_CONFIG): policy, port, host, evidence, auth, limits',
+      'YAML or JSON config file (env RAMPART_CONFIG): policy, port, host, evidence, auth, limits, state, governance, activation, redisUrl',
     )
     .addHelpText(
       'after',
       '\nEnvironment: RAMPART_PORT, RAMPART_HOST, RAMPART_POLICY, RAMPART_EVIDENCE, RAMPART_EVIDENCE_PATH,\n' +
         'RAMPART_DATABASE_URL and RAMPART_DATABASE_SCHEMA (postgres), RAMPART_API_KEYS_FILE, RAMPART_JWT_SECRET, RAMPART_JWT_PUBLIC_KEY,\n' +
-        'RAMPART_JWT_ISSUER, RAMPART_JWT_AUDIENCE. Flags win over environment, environment over the config file.\n' +
+        'RAMPART_JWT_ISSUER, RAMPART_JWT_AUDIENCE, RAMPART_STATE_DIR, RAMPART_GOVERNANCE, RAMPART_REDIS_URL,\n' +
+        'RAMPART_MAX_BUNDLE_BYTES (admin bundle uploads, e.g. 16MiB; default 8MiB). Flags win over environment, environment over the config file.\n' +
         'API keys are configured by their sha256 only: {"apiKeys":[{"id","sha256":"sha256:<hex>","scopes":["decide"]}]}.\n' +
         'Exit codes: 0 stopped by SIGINT/SIGTERM; 1 the policy does not load; 2 bad settings or port in use.\n' +
         'Example: rampart serve --port 8181 & curl -s localhost:8181/v1/decide/input -H \'content-type: application/json\' -d \'{"principal":{"id":"u1"},"input":{"text":"hi"}}\'',
