@@ -301,15 +301,25 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
     }
     if (extra) {
       const caller = await authorize(req, extra.scope);
+      // Extension routes take no query parameters; a typo such as `?dry-run=1` is refused, not ignored.
+      const q = (req.url ?? '').indexOf('?');
+      const key = q === -1 ? undefined : [...new URLSearchParams((req.url ?? '').slice(q + 1)).keys()][0];
+      const run = () => {
+        if (key !== undefined)
+          throw new ServerError(
+            'server/invalid-request',
+            422,
+            `unknown query parameter \`${key.slice(0, 50)}\``,
+          );
+        return extra.handle(caller, body);
+      };
       const body =
         extra.method === 'POST'
           ? await readJson(req, { maxBytes: limits.maxBodyBytes, maxDepth: limits.maxJsonDepth })
           : undefined;
-      // State-changing extension routes are admin actions too: audited like the built-in ones.
-      const answer =
-        extra.method === 'POST'
-          ? await admin.audited(caller, path, body, () => extra.handle(caller, body))
-          : await extra.handle(caller, body);
+      // State-changing extension routes are admin actions too: audited like the built-in ones
+      // (a refused one included).
+      const answer = extra.method === 'POST' ? await admin.audited(caller, path, body, run) : await run();
       send(res, 200, JSON.stringify(answer));
       return template;
     }

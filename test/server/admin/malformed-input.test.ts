@@ -104,7 +104,6 @@ describe('malformed requests to every state-changing admin route', () => {
     },
   );
 
-  // (The spike routes are added through `server.addRoute`, whose handlers are not given the query.)
   it.each(
     Object.entries(ADMIN_ROUTE_TABLE).filter(([, r]) => r.method === 'GET') as [string, { scope: string }][],
   )('GET %s refuses an unknown query parameter with 422 server/invalid-request', async (path, r) => {
@@ -115,7 +114,7 @@ describe('malformed requests to every state-changing admin route', () => {
     expect([path, res.status, body.error?.code]).toEqual([path, 422, 'server/invalid-request']);
   });
 
-  it.each(routes.filter(([p]) => !p.startsWith('/v1/admin/spikes')))(
+  it.each(routes)(
     'POST %s refuses a query parameter with 422 server/invalid-request',
     async (path, scope) => {
       const res = await fetch(`${t.url}${path}?dryRun=1`, {
@@ -128,6 +127,16 @@ describe('malformed requests to every state-changing admin route', () => {
       expect(body.error?.message).toBe('unknown query parameter `dryRun`');
     },
   );
+
+  it('GET /v1/admin/spikes (an extension route) refuses a query parameter', async () => {
+    const res = await fetch(`${t.url}/v1/admin/spikes?route=claims`, {
+      headers: { authorization: `Bearer ${keyFor('admin:read')}` },
+    });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'unknown query parameter `route`',
+    );
+  });
 
   it('GET /v1/admin/bundles/history names the parameters it knows', async () => {
     const res = await fetch(`${t.url}/v1/admin/bundles/history?limt=5`, {
@@ -188,12 +197,18 @@ describe('spike routes: authentication and authorization', () => {
     const before = adminRecords(t.sink).length;
     await send('/v1/admin/spikes/clear', 'killswitch', '{"all":true}');
     await send('/v1/admin/spikes/clear', 'killswitch', '{"trigger":"a b"}');
+    await send('/v1/admin/spikes/clear?dryRun=1', 'killswitch', '{"all":true}');
     await t.sink.flush();
     const recs = adminRecords(t.sink)
       .slice(before)
       .map((r) => (r as { context: Record<string, unknown> }).context);
     expect(recs).toEqual([
       expect.objectContaining({ action: 'route:/v1/admin/spikes/clear', outcome: 'ok' }),
+      expect.objectContaining({
+        action: 'route:/v1/admin/spikes/clear',
+        outcome: 'refused',
+        code: 'server/invalid-request',
+      }),
       expect.objectContaining({
         action: 'route:/v1/admin/spikes/clear',
         outcome: 'refused',
