@@ -12,7 +12,8 @@
  * of 020…, a national number starting with the region's calling code, non-geographic codes) still
  * goes through `parsePhoneNumberFromString`. The library's parse (argument normalisation, option
  * spreading, a metadata wrapper per step, uncompiled patterns for shared calling codes) was ~20% of
- * the PII+secrets scan of the bench text, which has ~300 validated numbers per MB.
+ * the PII+secrets profile on the bench text (~300 validated numbers per MB); with this path the PII
+ * detector went from 1.21x to 1.73x its speed before this work (median of 9 interleaved rounds).
  */
 import { Metadata } from 'libphonenumber-js/core';
 import type { CountryCode, PhoneNumber } from 'libphonenumber-js/max';
