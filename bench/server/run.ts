@@ -1,12 +1,14 @@
 /**
  * `npm run bench:server [-- --quick] [--seconds=10] [--connections=32[,16,…]] [--workers=N] [--batch=10]
- * [--rounds=1] [--skip=postgres,cerbos,batch,floor]`: decisions/s and p50/p99 latency over HTTP on
+ * [--rounds=1] [--skip=postgres,cerbos,batch,floor,nofsync]`: decisions/s and p50/p99 latency over HTTP on
  * loopback, `rampart serve` with evidence on (SQLite, then PostgreSQL) against the Cerbos server on the
  * equivalent policy, same load, same run. Writes bench/results/server.json.
  *
  * The `node:http` floor (bench/server/http-floor.ts: parse the body, answer a fixed decision) runs
  * under the same load too: what Node's HTTP stack and this machine's loopback allow at all. Several
  * connection counts give the latency/throughput curve (single decisions; batches use the first).
+ * Each store runs twice: with the default durable acknowledgement (the disk flushed per group
+ * commit) and with `RAMPART_EVIDENCE_FSYNC=false` (survives a process crash, not an OS crash).
  *
  * Load: autocannon in this process, `connections` keep-alive connections with one request in flight
  * each, cycling through 512 generated requests of the engine benchmark's claims scenario (100 rules,
@@ -207,6 +209,13 @@ try {
       { kind: 'sqlite', path: join(dir, `evidence-${round}.db`) },
       'sqlite',
     );
+    if (!skip.has('nofsync'))
+      await runRampart(
+        scenario.policyDir,
+        dir,
+        { kind: 'sqlite', path: join(dir, `evidence-${round}-nofsync.db`), fsync: false },
+        'sqlite, fsync off',
+      );
     if (cerbos) {
       process.stderr.write('cerbos server (audit off)\n');
       const target: Target = { url: cerbos.url, pid: cerbos.pid, stop: async () => undefined };
@@ -229,6 +238,17 @@ try {
       } finally {
         await dropSchema(PG_URL, schema);
       }
+      if (!skip.has('nofsync'))
+        try {
+          await runRampart(
+            scenario.policyDir,
+            dir,
+            { kind: 'postgres', url: PG_URL, schema: `${schema}_nofsync`, fsync: false },
+            'postgres, synchronous_commit off',
+          );
+        } finally {
+          await dropSchema(PG_URL, `${schema}_nofsync`);
+        }
     }
   }
 } finally {

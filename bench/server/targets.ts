@@ -18,16 +18,21 @@ export interface Target {
 }
 
 /** How `rampart serve` keeps its evidence in this run. */
-export type Evidence =
+export type Evidence = (
   | { kind: 'sqlite'; path: string }
   | { kind: 'postgres'; url: string; schema: string }
-  | { kind: 'memory' };
+  | { kind: 'memory' }
+) & {
+  /** `false`: acknowledge without waiting for the disk flush (`RAMPART_EVIDENCE_FSYNC=false`). */
+  fsync?: boolean;
+};
 
 /** Starts `rampart serve` on a free loopback port; resolves once its banner names the URL. */
 export async function startRampart(policyDir: string, evidence: Evidence, workers = 1): Promise<Target> {
   const tsx = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
   const env: Record<string, string> = { ...(process.env as Record<string, string>) };
   if (evidence.kind === 'sqlite') env.RAMPART_EVIDENCE_PATH = evidence.path;
+  env.RAMPART_EVIDENCE_FSYNC = evidence.fsync === false ? 'false' : 'true';
   if (evidence.kind === 'postgres') {
     env.RAMPART_DATABASE_URL = evidence.url;
     env.RAMPART_DATABASE_SCHEMA = evidence.schema;

@@ -77,6 +77,13 @@ export interface ServeConfig {
     schema?: string;
     /** Chain stream (set per `--workers` worker where the store has no stream lock). */
     stream?: string;
+    /**
+     * Wait for the disk (fsync) before acknowledging a group of records — default true: an
+     * acknowledged record survives power loss. false: it survives a crash of this process (kill -9)
+     * or of the database server, not of the operating system; acknowledgements no longer wait for
+     * the disk's flush latency (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off).
+     */
+    fsync?: boolean;
   };
   auth: AuthConfig;
   limits: ServeLimits;
@@ -151,6 +158,15 @@ function readConfigFile(path: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** `evidence.fsync` / `RAMPART_EVIDENCE_FSYNC`: a boolean, default true. */
+function parseFsync(raw: unknown): boolean {
+  if (raw === undefined || raw === true || raw === 'true' || raw === '1') return true;
+  if (raw === false || raw === 'false' || raw === '0') return false;
+  throw bad(
+    `evidence fsync (RAMPART_EVIDENCE_FSYNC or evidence.fsync) must be true or false, got ${JSON.stringify(raw)}`,
+  );
+}
+
 function parsePort(raw: unknown, from: string): number {
   const n =
     typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
@@ -199,7 +215,10 @@ export function resolveServeConfig(
   const kind = flags.evidence ?? env.RAMPART_EVIDENCE ?? fileEvidence.kind ?? 'sqlite';
   if (!(EVIDENCE_KINDS as readonly unknown[]).includes(kind))
     throw bad(`evidence must be one of ${EVIDENCE_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
-  const evidence: ServeConfig['evidence'] = { kind: kind as ServeConfig['evidence']['kind'] };
+  const evidence: ServeConfig['evidence'] = {
+    kind: kind as ServeConfig['evidence']['kind'],
+    fsync: parseFsync(env.RAMPART_EVIDENCE_FSYNC ?? fileEvidence.fsync),
+  };
   const evPath =
     env.RAMPART_EVIDENCE_PATH ??
     (typeof fileEvidence.path === 'string' ? resolve(base, fileEvidence.path) : undefined);

@@ -32,6 +32,18 @@ export interface StartedServer {
   stop(): Promise<void>;
 }
 
+/**
+ * The connection string with `synchronous_commit=off` for the sink's sessions: PostgreSQL then
+ * acknowledges a commit before its WAL reaches the disk (a server crash stays consistent but may
+ * lose the last commits; a crash of this process loses nothing acknowledged).
+ */
+export function withoutCommitFlush(url: string): string {
+  const u = new URL(url);
+  const options = [u.searchParams.get('options'), '-c synchronous_commit=off'].filter(Boolean).join(' ');
+  u.searchParams.set('options', options);
+  return u.toString();
+}
+
 function openEvidence(config: ServeConfig['evidence']): { sink: EvidenceSink; label: string } {
   switch (config.kind) {
     case 'memory':
@@ -39,12 +51,13 @@ function openEvidence(config: ServeConfig['evidence']): { sink: EvidenceSink; la
     case 'postgres':
       return {
         sink: new PostgresSink({
-          connection: config.url as string,
+          connection:
+            config.fsync === false ? withoutCommitFlush(config.url as string) : (config.url as string),
           ...postgresEvidenceKeys(),
           ...(config.schema ? { schema: config.schema } : {}),
           ...(config.stream ? { stream: config.stream } : {}),
         }),
-        label: `postgres${config.schema ? ` schema ${config.schema}` : ''} (keys in ${POSTGRES_KEY_DIR}/)`,
+        label: `postgres${config.schema ? ` schema ${config.schema}` : ''} (keys in ${POSTGRES_KEY_DIR}/)${config.fsync === false ? '; synchronous_commit off' : ''}`,
       };
     case 'jsonl': {
       const path = config.path as string;
@@ -54,7 +67,10 @@ function openEvidence(config: ServeConfig['evidence']): { sink: EvidenceSink; la
     case 'sqlite': {
       const path = config.path as string;
       mkdirSync(dirname(path), { recursive: true });
-      return { sink: new SqliteSink({ path }), label: `sqlite ${path}` };
+      return {
+        sink: new SqliteSink({ path, durable: config.fsync !== false }),
+        label: `sqlite ${path}${config.fsync === false ? ' (fsync off: survives a process crash, not an OS crash)' : ''}`,
+      };
     }
   }
 }

@@ -12,7 +12,7 @@ describe('resolveServeConfig', () => {
     expect(c.policyDir).toBe(DEFAULT_POLICY_DIR);
     expect(c.port).toBe(8181);
     expect(c.host).toBe('127.0.0.1');
-    expect(c.evidence).toEqual({ kind: 'sqlite', path: join('.rampart', 'evidence.db') });
+    expect(c.evidence).toEqual({ kind: 'sqlite', path: join('.rampart', 'evidence.db'), fsync: true });
     expect(c.auth).toEqual({});
   });
 
@@ -24,7 +24,7 @@ describe('resolveServeConfig', () => {
     );
     const fromFile = resolveServeConfig({ config: file }, {});
     expect(fromFile).toMatchObject({ port: 9000, host: '127.0.0.2', policyDir: join(dir, 'policy') });
-    expect(fromFile.evidence).toEqual({ kind: 'jsonl', path: join(dir, 'ev.jsonl') });
+    expect(fromFile.evidence).toEqual({ kind: 'jsonl', path: join(dir, 'ev.jsonl'), fsync: true });
     const fromEnv = resolveServeConfig(
       { config: file },
       { RAMPART_PORT: '9100', RAMPART_EVIDENCE: 'memory' },
@@ -42,8 +42,31 @@ describe('resolveServeConfig', () => {
     [{ host: '0.0.0.0' }, {}, /loopback only/],
     [{ config: join(dir, 'missing.yaml') }, {}, /cannot read config file/],
     [{ state: join(dir, 'state') }, {}, /needs the trusted governance file/],
+    [
+      {},
+      { RAMPART_EVIDENCE_FSYNC: 'sometimes' },
+      /RAMPART_EVIDENCE_FSYNC or evidence.fsync\) must be true or false/,
+    ],
   ])('refuses %j %j', (flags, env, message) => {
     expect(() => resolveServeConfig(flags, env)).toThrow(message);
+  });
+
+  it.each([
+    [{}, true],
+    [{ RAMPART_EVIDENCE_FSYNC: 'false' }, false],
+    [{ RAMPART_EVIDENCE_FSYNC: '0' }, false],
+    [{ RAMPART_EVIDENCE_FSYNC: 'true' }, true],
+  ])('evidence fsync from %j is %s', (env, fsync) => {
+    expect(resolveServeConfig({}, env).evidence.fsync).toBe(fsync);
+  });
+
+  it('evidence fsync from the config file, overridden by the environment', () => {
+    const file = join(dir, 'nofsync.yaml');
+    writeFileSync(file, 'evidence: { kind: sqlite, fsync: false }\n');
+    expect(resolveServeConfig({ config: file }, {}).evidence.fsync).toBe(false);
+    expect(resolveServeConfig({ config: file }, { RAMPART_EVIDENCE_FSYNC: 'true' }).evidence.fsync).toBe(
+      true,
+    );
   });
 
   it('refuses unknown keys in the config file', () => {
