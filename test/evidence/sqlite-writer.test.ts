@@ -17,6 +17,8 @@ import {
   SqliteStore,
   verifyStore,
 } from '../../src/evidence/index.js';
+import { recordRows } from '../../src/evidence/record-row.js';
+import { SqliteWriter } from '../../src/evidence/sqlite-writer.js';
 import { makeInput } from './make-input.js';
 
 const dirs: string[] = [];
@@ -114,6 +116,26 @@ describe('SQLite writer thread', () => {
     await store.append(records(chain, 50, 10), []);
     expect((await store.select({})).map((r) => r.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     expect((await verifyStore(store)).ok).toBe(true);
+    await store.close();
+  });
+
+  it('close lets the batches in flight commit, then ends the thread', async () => {
+    const path = dbPath();
+    const schema = new SqliteStore({ path, writeThread: 'main' });
+    await schema.open();
+    await schema.close();
+    const writer = new SqliteWriter({ path, durable: true });
+    const thread = await writer.start();
+    const exited = new Promise<number>((resolve) => thread.once('exit', resolve));
+    const rows = recordRows(records(new ChainWriter('default'), 0, 10));
+    const inFlight = writer.append(rows, []);
+    await writer.close();
+    await inFlight;
+    // A thread that close left running would never emit exit (the test would time out).
+    expect(await exited).toBe(0);
+    const store = new SqliteStore({ path, readonly: true });
+    await store.open();
+    expect(await store.select({})).toHaveLength(10);
     await store.close();
   });
 
