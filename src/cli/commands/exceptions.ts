@@ -1,9 +1,16 @@
-/** `rampart exceptions grant|list`: signed, scoped, time-boxed waivers stored beside the bundle. */
+/**
+ * `rampart exceptions grant|revoke|list`: signed, scoped, time-boxed waivers, kept in an exceptions
+ * file (beside the bundle, or in a state directory) or, for `activation: postgres` instances, in the
+ * shared PostgreSQL store (`--database`, or the serve config via `--config`, the same flags as
+ * `rampart activate`), where a change is announced over Redis and every instance applies it within
+ * a round trip. Against the shared store a grant passes the very checks the admin API makes.
+ */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../bundle/atomic-file.js';
 import { bundleTexts, parseBundle } from '../../bundle/bundle-format.js';
+import { prettyCanonicalJson } from '../../bundle/canonical-json.js';
 import { parseDuration } from '../../bundle/duration.js';
 import {
   createExceptionGrant,
@@ -11,41 +18,167 @@ import {
   loadExceptions,
   parseScope,
   ruleRiskFromView,
+  type SignedExceptionGrant,
   serializeExceptions,
 } from '../../bundle/exceptions.js';
+import type { Governance } from '../../bundle/governance.js';
 import { parseGovernance } from '../../bundle/governance.js';
 import { loadSigningKey } from '../../bundle/keys.js';
 import { readPolicyView } from '../../bundle/policy-view.js';
-import { EXIT_OK, UsageError } from '../exit.js';
-import { reportLifecycleError } from './activate.js';
+import { admitGrant } from '../../server/admin/exceptions.js';
+import { describeNotice } from '../../server/cluster/shared-activation.js';
+import { openSharedExceptions, type SharedExceptions } from '../../server/cluster/shared-exceptions.js';
+import { isServerError } from '../../server/errors.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit.js';
+import {
+  type CommandIo,
+  defaultActor,
+  reportLifecycleError,
+  resolveTarget,
+  type StateCommandOptions,
+  storeOptions,
+} from './activate.js';
 import { readInputFile } from './sign.js';
 
+/** Which store: an exceptions file (`--file`, `--bundle`) or the flags `rampart activate` takes. */
+export type ExceptionsStoreOptions = Omit<StateCommandOptions, 'actor' | 'reason' | 'governance'> & {
+  file?: string;
+};
+
 /** Options of `exceptions grant`. */
-export interface GrantCommandOptions {
+export interface GrantCommandOptions extends ExceptionsStoreOptions {
   rule: string[];
   scope: string;
   expires: string;
   reason: string;
   key: string;
-  governance: string;
-  bundle: string;
-  file?: string;
+  governance?: string;
+  /** The bundle whose rules are waived (file store); a shared store checks against its active bundle. */
+  bundle?: string;
   review?: string;
 }
 
+/** Options of `exceptions revoke`. */
+export interface RevokeCommandOptions extends ExceptionsStoreOptions {
+  reason: string;
+  actor?: string;
+  governance?: string;
+  bundle?: string;
+}
+
 /** Options of `exceptions list`. */
-export interface ListCommandOptions {
-  governance: string;
-  file?: string;
+export interface ListCommandOptions extends ExceptionsStoreOptions {
+  governance?: string;
   bundle?: string;
   expiring?: string;
   json?: boolean;
 }
 
-function exceptionsPath(opts: { file?: string; bundle?: string }): string {
-  if (opts.file) return opts.file;
-  if (opts.bundle) return join(dirname(opts.bundle), 'exceptions.json');
-  throw new UsageError('give --file <exceptions.json> or --bundle <bundle> (the file sits beside it)');
+/** Where grants are kept: a file, or the shared PostgreSQL store of `activation: postgres` instances. */
+type ExceptionsWhere =
+  | { kind: 'file'; path: string; governance?: string }
+  | {
+      kind: 'shared';
+      governance: string;
+      postgres: { database: string; schema?: string; redis?: string; prefix?: string };
+    };
+
+/** True when the flags name a store as `rampart activate` does (state directory, database, config). */
+function namesSharedStore(opts: ExceptionsStoreOptions): boolean {
+  return [opts.state, opts.database, opts.schema, opts.redis, opts.redisPrefix, opts.config].some(
+    (v) => v !== undefined,
+  );
+}
+
+/** A stand-in governance path for `revoke`, which needs none (revoking only makes decisions stricter). */
+const NO_GOVERNANCE = '\0no-governance';
+
+/**
+ * Works out the store from the flags: `--database …` or `--config` exactly as `rampart activate`
+ * reads them (a config naming a state directory means its `exceptions.json`), else `--file`/`--bundle`.
+ */
+export function resolveExceptionsStore(
+  opts: ExceptionsStoreOptions & { governance?: string; bundle?: string },
+  env: NodeJS.ProcessEnv = process.env,
+  needGovernance = true,
+): ExceptionsWhere {
+  if (namesSharedStore(opts)) {
+    if (opts.file !== undefined)
+      throw new UsageError(
+        '--file names an exceptions file; it does not go with --state, --database or --config',
+      );
+    const target = resolveTarget(
+      {
+        ...opts,
+        ...(needGovernance || opts.governance !== undefined ? {} : { governance: NO_GOVERNANCE }),
+      },
+      env,
+    );
+    if (target.state !== undefined) {
+      const where: ExceptionsWhere = { kind: 'file', path: join(target.state, 'exceptions.json') };
+      return target.governance === NO_GOVERNANCE ? where : { ...where, governance: target.governance };
+    }
+    const postgres = target.postgres as NonNullable<typeof target.postgres>;
+    if (opts.bundle !== undefined)
+      throw new UsageError(
+        '--bundle does not go with a shared store: grants are checked against the bundle active in it, as the instances check them',
+      );
+    return { kind: 'shared', governance: target.governance, postgres };
+  }
+  const path = opts.file ?? (opts.bundle ? join(dirname(opts.bundle), 'exceptions.json') : undefined);
+  if (path === undefined)
+    throw new UsageError(
+      'give --file <exceptions.json>, --bundle <bundle> (the file sits beside it), --database <url> or --config <serve config>',
+    );
+  if (needGovernance && opts.governance === undefined)
+    throw new UsageError(
+      '-g/--governance <file> is required: grants are verified against the governance you trust',
+    );
+  return { kind: 'file', path, ...(opts.governance !== undefined ? { governance: opts.governance } : {}) };
+}
+
+async function readGovernance(path: string): Promise<Governance> {
+  return parseGovernance(await readInputFile(path, 'governance file'), path);
+}
+
+/** Opens the shared store the flags name (governance parsed when given). */
+async function openShared(
+  where: Extract<ExceptionsWhere, { kind: 'shared' }>,
+  governance: Governance | undefined,
+): Promise<SharedExceptions> {
+  return openSharedExceptions({ ...where.postgres, ...(governance ? { governance } : {}) });
+}
+
+/** The rules (and their risks) grants are checked against: the bundle active in the shared store. */
+async function activeRuleRisk(shared: SharedExceptions): Promise<(id: string) => string | undefined> {
+  const bundle = await (shared.activation as NonNullable<SharedExceptions['activation']>).activeBundle();
+  if (!bundle)
+    throw new UsageError(
+      'no bundle is active in the shared store (the safe baseline decides), so there are no rules to waive',
+    );
+  return ruleRiskFromView(readPolicyView(bundleTexts(bundle)));
+}
+
+function sharedWhere(where: Extract<ExceptionsWhere, { kind: 'shared' }>, shared: SharedExceptions): string {
+  const n = shared.lastNotice();
+  return `postgres schema ${where.postgres.schema ?? 'rampart'}${n ? ` revision ${n.revision}` : ''}`;
+}
+
+/** The notice line after a change: stdout when announced, a warning when the instances will poll. */
+function reportNotice(shared: SharedExceptions, io: CommandIo): void {
+  const n = shared.lastNotice();
+  const line = describeNotice(n, shared.channel);
+  if (n?.published) io.stdout.write(`${line}\n`);
+  else io.stderr.write(`warning: ${line}\n`);
+}
+
+/** A refusal by the shared store's checks (the admin API's codes), printed as `refused: code: message`. */
+function reportRefusal(error: unknown, io: CommandIo): number {
+  if (isServerError(error)) {
+    io.stderr.write(`${error.status >= 500 ? 'unavailable' : 'refused'}: ${error.code}: ${error.message}\n`);
+    return EXIT_FAILURE;
+  }
+  return reportLifecycleError(error, io);
 }
 
 function durationOrUsage(text: string, flag: string): number {
@@ -63,23 +196,35 @@ async function readExisting(path: string): Promise<string | undefined> {
   }
 }
 
+function describeGrant(g: SignedExceptionGrant): string {
+  const scope = Object.entries(g.grant.scope)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return `granted ${g.grant.id}: waives ${g.grant.rules.join(', ')} (${g.risk}) for ${scope} until ${g.grant.expires}, review by ${g.review}`;
+}
+
 /** Grants an exception; returns the exit code. `now` is injectable for tests. */
 export async function runExceptionsGrant(
   opts: GrantCommandOptions,
-  io = process,
+  io: CommandIo = process,
   now = new Date(),
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const durationMs = durationOrUsage(opts.expires, '--expires');
   const review = opts.review ? new Date(now.getTime() + durationOrUsage(opts.review, '--review')) : undefined;
-  const path = exceptionsPath(opts);
+  const where = resolveExceptionsStore(opts, env);
+  if (where.kind === 'file' && opts.bundle === undefined)
+    throw new UsageError('-b/--bundle <file> is required: the bundle whose rules are waived');
+  let shared: SharedExceptions | undefined;
   try {
-    const governance = parseGovernance(
-      await readInputFile(opts.governance, 'governance file'),
-      opts.governance,
-    );
-    const bundle = parseBundle(await readInputFile(opts.bundle, 'bundle'));
+    const governance = await readGovernance(where.governance as string);
     const key = loadSigningKey(await readInputFile(opts.key, 'key'));
-    const ruleRisk = ruleRiskFromView(readPolicyView(bundleTexts(bundle)));
+    if (where.kind === 'shared') shared = await openShared(where, governance);
+    const ruleRisk = shared
+      ? await activeRuleRisk(shared)
+      : ruleRiskFromView(
+          readPolicyView(bundleTexts(parseBundle(await readInputFile(opts.bundle as string, 'bundle')))),
+        );
     const grant = createExceptionGrant(
       {
         rules: opts.rule,
@@ -93,6 +238,16 @@ export async function runExceptionsGrant(
       governance,
       ruleRisk,
     );
+    if (shared && where.kind === 'shared') {
+      // The admin API's own checks, so a grant the instances would refuse is never stored; judged
+      // by the wall clock, as the instances judge it (`now` only dates the grant).
+      const ok = admitGrant(grant, { governance, now: new Date(), ruleRisk });
+      await shared.exceptions.add(ok);
+      io.stdout.write(`${describeGrant(ok)} → ${sharedWhere(where, shared)}\n`);
+      reportNotice(shared, io);
+      return EXIT_OK;
+    }
+    const path = (where as { path: string }).path;
     const existing = await readExisting(path);
     const loaded =
       existing === undefined ? undefined : loadExceptions(existing, { governance, now, ruleRisk });
@@ -102,36 +257,88 @@ export async function runExceptionsGrant(
         `${path} holds ${loaded.rejected.length} grant(s) that fail verification; fix or remove them first (rampart exceptions list)`,
       );
     await writeFileAtomic(path, serializeExceptions([...(loaded?.verified ?? []), grant]));
-    const g = grant.grant;
-    io.stdout.write(
-      `granted ${g.id}: waives ${g.rules.join(', ')} (${grant.risk}) for ${Object.entries(g.scope)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(',')} until ${g.expires}, review by ${grant.review} → ${path}\n`,
-    );
+    io.stdout.write(`${describeGrant(grant)} → ${path}\n`);
     return EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    return reportLifecycleError(error, io);
+    return reportRefusal(error, io);
+  } finally {
+    await shared?.close();
+  }
+}
+
+/**
+ * Revokes a grant by id; returns the exit code (1 when there is no such grant). Revoking only makes
+ * decisions stricter, so it needs no signature and no governance.
+ */
+export async function runExceptionsRevoke(
+  id: string,
+  opts: RevokeCommandOptions,
+  io: CommandIo = process,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  if (!opts.reason?.trim()) throw new UsageError('--reason is required: say why the grant ends early');
+  const where = resolveExceptionsStore(opts, env, false);
+  const actor = opts.actor ?? defaultActor();
+  let shared: SharedExceptions | undefined;
+  try {
+    if (where.kind === 'shared') {
+      shared = await openShared(where, undefined);
+      if ((await shared.exceptions.remove(id)) === undefined) {
+        io.stderr.write(`refused: exception/not-found: no grant ${id} in ${sharedWhere(where, shared)}\n`);
+        return EXIT_FAILURE;
+      }
+      io.stdout.write(`revoked ${id} by ${actor}: ${opts.reason.trim()} → ${sharedWhere(where, shared)}\n`);
+      reportNotice(shared, io);
+      return EXIT_OK;
+    }
+    const text = await readExisting(where.path);
+    const doc = text === undefined ? undefined : (JSON.parse(text) as { grants?: unknown });
+    const grants = Array.isArray(doc?.grants) ? (doc.grants as { grant?: { id?: unknown } }[]) : [];
+    const rest = grants.filter((g) => g?.grant?.id !== id);
+    if (rest.length === grants.length) {
+      io.stderr.write(`refused: exception/not-found: no grant ${id} in ${where.path}\n`);
+      return EXIT_FAILURE;
+    }
+    // The other entries are kept as they are, verified or not: revoking one grant judges no other.
+    await writeFileAtomic(where.path, prettyCanonicalJson({ ...(doc as object), grants: rest }));
+    io.stdout.write(`revoked ${id} by ${actor}: ${opts.reason.trim()} → ${where.path}\n`);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      io.stderr.write(`refused: exception/invalid: exceptions file is not JSON: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    return reportRefusal(error, io);
+  } finally {
+    await shared?.close();
   }
 }
 
 /** Lists grants; returns the exit code (1 when any grant fails verification). */
 export async function runExceptionsList(
   opts: ListCommandOptions,
-  io = process,
+  io: CommandIo = process,
   now = new Date(),
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const path = exceptionsPath(opts);
+  const where = resolveExceptionsStore(opts, env);
+  let shared: SharedExceptions | undefined;
   try {
-    const governance = parseGovernance(
-      await readInputFile(opts.governance, 'governance file'),
-      opts.governance,
-    );
-    const text = await readExisting(path);
+    const governance = await readGovernance(where.governance as string);
+    let text: string | undefined;
+    let ruleRisk: ((id: string) => string | undefined) | undefined;
+    if (where.kind === 'shared') {
+      shared = await openShared(where, governance);
+      text = (await shared.exceptions.read()).text;
+      // Judged as the instances judge them: by the rules' risks in the active bundle, when there is one.
+      const bundle = await shared.activation?.activeBundle();
+      if (bundle) ruleRisk = ruleRiskFromView(readPolicyView(bundleTexts(bundle)));
+    } else text = await readExisting(where.path);
     const loaded =
       text === undefined
         ? { active: [], expired: [], rejected: [], verified: [] }
-        : loadExceptions(text, { governance, now });
+        : loadExceptions(text, { governance, now, ...(ruleRisk ? { ruleRisk } : {}) });
     let shown = loaded.verified.filter((g) => Date.parse(g.grant.expires) > now.getTime());
     if (opts.expiring)
       shown = expiringWithin(loaded.verified, now, durationOrUsage(opts.expiring, '--expiring'));
@@ -161,18 +368,36 @@ export async function runExceptionsList(
     }
     return loaded.rejected.length > 0 ? 1 : EXIT_OK;
   } catch (error) {
-    return reportLifecycleError(error, io);
+    return reportRefusal(error, io);
+  } finally {
+    await shared?.close();
   }
 }
+
+/** `--help` text on where grants are kept, shared by the three subcommands. */
+const EXCEPTIONS_STORE_HELP = `
+Where grants are kept (give one):
+  --file <file> / --bundle <file>   an exceptions file (default: exceptions.json beside the bundle)
+  --state <dir>       the exceptions.json of a state directory servers started with --state use
+  --database <url>    the shared store of activation: postgres servers (tables exception_grants and
+                      exceptions_state in --schema); with --redis the change is announced on
+                      <prefix>exceptions and every instance applies it within a round trip; without
+                      Redis (or while it is down) they pick it up at their next poll (5 s)
+  --config <file>     the serve config file, read as rampart serve reads it (same RAMPART_* variables)
+Against a shared store a grant is checked as the admin API checks it (governance granter, maximum
+duration, rules of the active bundle, not expired) before it is stored.
+Exit codes: 0 done; 1 refused (code printed) or the store is unavailable; 2 wrong usage.
+Example: rampart exceptions grant --database postgres://db/rampart --redis redis://cache:6379 -g governance.yaml -k gina.key --rule block-ssn-output --scope tenant=acme --expires 2h --reason "incident 42"
+`;
 
 /** Registers `rampart exceptions`. */
 export function registerExceptions(program: Command): void {
   const cmd = program
     .command('exceptions')
-    .description('grant and review scoped, time-boxed, signed rule exceptions');
-  cmd
-    .command('grant')
-    .description('sign a grant that waives named rules for a scope until it expires')
+    .description('grant, revoke and review scoped, time-boxed, signed rule exceptions');
+  storeOptions(
+    cmd.command('grant').description('sign a grant that waives named rules for a scope until it expires'),
+  )
     .requiredOption('--rule <id>', 'rule to waive (repeatable)', (v: string, prev: string[] = []) => [
       ...prev,
       v,
@@ -181,21 +406,35 @@ export function registerExceptions(program: Command): void {
     .requiredOption('--expires <duration>', 'lifetime, e.g. 7d (capped per risk class by governance)')
     .requiredOption('--reason <text>', 'why the waiver is needed')
     .requiredOption('-k, --key <file>', 'exception granter private key')
-    .requiredOption('-g, --governance <file>', 'the governance.yaml you trust')
-    .requiredOption('-b, --bundle <file>', 'the bundle whose rules are waived')
+    .option('-b, --bundle <file>', 'the bundle whose rules are waived (file store)')
     .option('-f, --file <file>', 'exceptions file (default: exceptions.json beside the bundle)')
     .option('--review <duration>', 'review date from now (default: the expiry)')
+    .addHelpText('after', EXCEPTIONS_STORE_HELP)
     .action(async (opts: GrantCommandOptions) => {
       process.exitCode = await runExceptionsGrant(opts);
     });
-  cmd
-    .command('list')
-    .description('list active exceptions (verified), optionally only those expiring soon')
-    .requiredOption('-g, --governance <file>', 'the governance.yaml you trust')
+  storeOptions(
+    cmd
+      .command('revoke')
+      .description('end a grant before its expiry (no signature needed: it only makes decisions stricter)')
+      .argument('<id>', 'grant id (ex-…)'),
+  )
+    .requiredOption('--reason <text>', 'why the grant ends early')
+    .option('--actor <who>', 'who is revoking (default: $USER)')
+    .option('-b, --bundle <file>', 'bundle; the exceptions file beside it is changed')
+    .option('-f, --file <file>', 'exceptions file')
+    .addHelpText('after', EXCEPTIONS_STORE_HELP)
+    .action(async (id: string, opts: RevokeCommandOptions) => {
+      process.exitCode = await runExceptionsRevoke(id, opts);
+    });
+  storeOptions(
+    cmd.command('list').description('list active exceptions (verified), optionally only those expiring soon'),
+  )
     .option('-f, --file <file>', 'exceptions file')
     .option('-b, --bundle <file>', 'bundle; the exceptions file beside it is read')
     .option('--expiring <duration>', 'only grants expiring within this window, e.g. 14d')
     .option('--json', 'print JSON')
+    .addHelpText('after', EXCEPTIONS_STORE_HELP)
     .action(async (opts: ListCommandOptions) => {
       process.exitCode = await runExceptionsList(opts);
     });

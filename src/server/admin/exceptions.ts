@@ -5,11 +5,16 @@
  * (signature, unrevoked granter, the granter's `maxRisk`, the maximum duration for the rules'
  * current risk) plus that every waived rule exists in the active bundle and that the grant has not
  * expired. Verified grants are kept in `exceptions.json` in the state directory (the file the CLI
- * writes) and applied to decisions at once; revoking removes a grant (stricter, so no signature).
+ * writes), or for `activation: postgres` instances in the shared PostgreSQL store the cluster node
+ * binds to the runtime ({@link bindSharedExceptions}), and applied to decisions at once; revoking
+ * removes a grant (stricter, so no signature). Whatever the store, grants are re-verified whenever
+ * they are read, and a store that cannot be read leaves the grants last loaded in force (each still
+ * stops applying at its expiry) while grant and revoke answer 503 `server/unavailable`.
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../bundle/atomic-file.js';
 import { bundleTexts } from '../../bundle/bundle-format.js';
+import { isBundleError } from '../../bundle/errors.js';
 import {
   EXCEPTIONS_FORMAT,
   loadExceptions,
@@ -17,6 +22,7 @@ import {
   type SignedExceptionGrant,
   serializeExceptions,
 } from '../../bundle/exceptions.js';
+import type { Governance } from '../../bundle/governance.js';
 import type { PolicyRuntime } from '../../bundle/policy-runtime.js';
 import { readPolicyView } from '../../bundle/policy-view.js';
 import type { ExceptionGrant } from '../../policy/types.js';
@@ -28,18 +34,101 @@ import { asServerError, objectBody, onlyKeys, requiredString } from './input.js'
 /** Where the grants in force go: the decider applies them to every decision. */
 export type ExceptionsTarget = (grants: readonly ExceptionGrant[] | undefined) => void;
 
+/**
+ * Where grants are kept. `read` returns the text of an exceptions file (undefined: none yet); `add`
+ * and `remove` get the verified grants just read, for a store that rewrites them all.
+ */
+export interface ExceptionsBackend {
+  read(): Promise<string | undefined>;
+  add(grant: SignedExceptionGrant, verified: readonly SignedExceptionGrant[]): Promise<void>;
+  /** False when the store holds no grant `id` (another instance may have revoked it first). */
+  remove(id: string, rest: readonly SignedExceptionGrant[]): Promise<boolean>;
+}
+
+/** A store shared by several instances: it also tells the admin of each when to re-read. */
+export interface SharedExceptionsBackend extends ExceptionsBackend {
+  /** Called once by the admin that uses it, with the function that re-reads and applies the grants. */
+  bind(reload: () => Promise<unknown>): void;
+}
+
+/** `exceptions.json` of a state directory, rewritten whole (one writer per process). */
+export function fileExceptionsBackend(path: string): ExceptionsBackend {
+  return {
+    read: () =>
+      readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return undefined;
+        throw e;
+      }),
+    add: (grant, verified) => writeFileAtomic(path, serializeExceptions([...verified, grant])),
+    async remove(id, rest) {
+      await writeFileAtomic(path, serializeExceptions(rest.filter((g) => g.grant.id !== id)));
+      return true;
+    },
+  };
+}
+
+/**
+ * Shared stores by the runtime they go with. The admin router builds `ExceptionsAdmin` from a
+ * path; a cluster node binds its PostgreSQL store to the runtime it attaches, and the admin built
+ * for that runtime uses the store instead of a file.
+ */
+const sharedBackends = new WeakMap<PolicyRuntime, SharedExceptionsBackend>();
+
+/** Makes the admin API of `runtime` keep grants in `backend` (call before `admin.attach`). */
+export function bindSharedExceptions(runtime: PolicyRuntime, backend: SharedExceptionsBackend): void {
+  sharedBackends.set(runtime, backend);
+}
+
+/**
+ * The checks a submitted grant passes before it is stored, wherever it comes from (the admin API,
+ * `rampart exceptions grant` against a shared store): verified exactly as `loadExceptions` does,
+ * every waived rule in the active bundle, not yet expired. Throws a `ServerError` (422) with the
+ * stable code of the first failure.
+ */
+export function admitGrant(
+  env: unknown,
+  opts: { governance: Governance; now: Date; ruleRisk: (id: string) => string | undefined },
+): SignedExceptionGrant {
+  const loaded = loadExceptions(JSON.stringify({ format: EXCEPTIONS_FORMAT, grants: [env] }), opts);
+  const bad = loaded.rejected[0];
+  if (bad) throw new ServerError(bad.code, 422, bad.message);
+  const ok = loaded.verified[0] as SignedExceptionGrant;
+  const unknown = ok.grant.rules.filter((r) => opts.ruleRisk(r) === undefined);
+  if (unknown.length > 0)
+    throw new ServerError(
+      'exception/unknown-rule',
+      422,
+      `the active bundle has no rule ${unknown.join(', ')}`,
+    );
+  if (loaded.active.length === 0)
+    throw new ServerError('exception/expired', 422, `grant ${ok.grant.id} expired at ${ok.grant.expires}`);
+  return ok;
+}
+
+/** A store that cannot be reached is the server's 503, not a verdict on the grant. */
+function unavailable(e: unknown): unknown {
+  if (isBundleError(e) && e.code === 'source/fetch-failed')
+    return new ServerError('server/unavailable', 503, `the exceptions store is unavailable: ${e.message}`);
+  return e;
+}
+
 /** See the file comment. */
 export class ExceptionsAdmin {
   private verified: SignedExceptionGrant[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly backend: ExceptionsBackend;
 
   constructor(
-    private readonly path: string,
+    path: string,
     private readonly runtime: PolicyRuntime,
     private readonly audit: AdminAudit,
     private readonly apply: ExceptionsTarget,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    const shared = sharedBackends.get(runtime);
+    if (shared) shared.bind(() => this.load());
+    this.backend = shared ?? fileExceptionsBackend(path);
+  }
 
   private ruleRisk(): ((id: string) => string | undefined) | undefined {
     const bundle = this.runtime.current().bundle;
@@ -48,9 +137,9 @@ export class ExceptionsAdmin {
 
   /** Loads the file (grants failing verification are dropped, never applied) and applies what is in force. */
   async load(): Promise<{ rejected: number }> {
-    const text = await readFile(this.path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return undefined;
-      throw e;
+    // Unreadable: throws before anything changes, so the grants last loaded stay in force.
+    const text = await this.backend.read().catch((e: unknown) => {
+      throw unavailable(e);
     });
     if (text === undefined) {
       this.verified = [];
@@ -130,25 +219,11 @@ export class ExceptionsAdmin {
         422,
         'no bundle is active (the safe baseline decides), so there are no rules to waive',
       );
-    const loaded = loadExceptions(JSON.stringify({ format: EXCEPTIONS_FORMAT, grants: [env] }), {
-      governance: this.runtime.governance(),
-      now: this.now(),
-      ruleRisk,
-    });
-    const bad = loaded.rejected[0];
-    if (bad) throw new ServerError(bad.code, 422, bad.message);
-    const ok = loaded.verified[0] as SignedExceptionGrant;
-    const unknown = ok.grant.rules.filter((r) => ruleRisk(r) === undefined);
-    if (unknown.length > 0)
-      throw new ServerError(
-        'exception/unknown-rule',
-        422,
-        `the active bundle has no rule ${unknown.join(', ')}`,
-      );
-    if (loaded.active.length === 0)
-      throw new ServerError('exception/expired', 422, `grant ${ok.grant.id} expired at ${ok.grant.expires}`);
+    const ok = admitGrant(env, { governance: this.runtime.governance(), now: this.now(), ruleRisk });
     if (!this.verified.some((g) => g.grant.id === ok.grant.id)) {
-      await writeFileAtomic(this.path, serializeExceptions([...this.verified, ok]));
+      await this.backend.add(ok, this.verified).catch((e: unknown) => {
+        throw unavailable(e);
+      });
       this.verified = [...this.verified, ok];
     }
     this.publish();
@@ -168,7 +243,11 @@ export class ExceptionsAdmin {
         const found = this.verified.find((g) => g.grant.id === id);
         if (!found) throw new ServerError('exception/not-found', 404, `no grant ${id}`);
         const rest = this.verified.filter((g) => g !== found);
-        await writeFileAtomic(this.path, serializeExceptions(rest));
+        const removed = await this.backend.remove(id, rest).catch((e: unknown) => {
+          throw unavailable(e);
+        });
+        // Gone already: revoked on another instance between our read and our delete.
+        if (!removed) throw new ServerError('exception/not-found', 404, `no grant ${id}`);
         this.verified = rest;
         this.publish();
         return found;

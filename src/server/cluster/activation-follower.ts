@@ -19,7 +19,10 @@ export interface ActivationFollowerOptions {
   actor?: string;
 }
 
-/** Publishes and receives "the activation state changed" notices on one Redis channel. */
+/**
+ * Publishes and receives "the activation state changed" notices on one Redis channel
+ * (`<prefix>activation`; the shared exception grants use the same mechanism on `<prefix>exceptions`).
+ */
 export class ActivationNotices {
   readonly channel: string;
   private subscriber: Redis | undefined;
@@ -27,8 +30,9 @@ export class ActivationNotices {
   constructor(
     private readonly client: Redis,
     prefix = 'rampart:',
+    topic: 'activation' | 'exceptions' = 'activation',
   ) {
-    this.channel = `${prefix}activation`;
+    this.channel = `${prefix}${topic}`;
   }
 
   /**

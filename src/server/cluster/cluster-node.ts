@@ -11,7 +11,9 @@ import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import type { Governance } from '../../bundle/governance.js';
 import { PgActivationStore } from '../../bundle/pg-activation-store.js';
+import { PgExceptionsStore } from '../../bundle/pg-exceptions-store.js';
 import { PolicyRuntime } from '../../bundle/policy-runtime.js';
+import { bindSharedExceptions } from '../admin/exceptions.js';
 import { ServerError } from '../errors.js';
 import type { KillSwitchStore } from '../kill-switches.js';
 import type { DecisionServer } from '../server.js';
@@ -20,6 +22,7 @@ import { RedisNarrowings } from '../spike/narrowing-store.js';
 import type { WatchdogRollback } from '../spike/rollout-watchdog.js';
 import type { SpikeNotice } from '../spike/spike-guard.js';
 import { ActivationFollower, ActivationNotices } from './activation-follower.js';
+import { ExceptionsFollower } from './shared-exceptions.js';
 import { StartupKillSwitches } from './startup-kill-switches.js';
 
 /** Options of {@link joinCluster}. */
@@ -37,7 +40,7 @@ export interface ClusterNodeOptions {
   instance: string;
   /** Escalation notifier (spike fired, rollout rolled back). */
   notify?: (notice: SpikeNotice) => Promise<void>;
-  /** Activation state poll interval, ms (default 5000; notices make changes faster). */
+  /** Activation state and exception grants poll interval, ms (default 5000; notices make changes faster). */
   pollMs?: number;
   /** Spike-guard and watchdog tick, ms (default 1000). */
   tickMs?: number;
@@ -55,6 +58,8 @@ export interface ClusterNode {
   runtime: PolicyRuntime;
   store: PgActivationStore;
   follower: ActivationFollower;
+  /** The shared exception grants (PostgreSQL) this instance's admin API keeps and follows. */
+  exceptions: ExceptionsFollower;
   guard: AttachedSpikeGuard;
   health(): DependencyHealth[];
   stop(): Promise<void>;
@@ -111,15 +116,42 @@ export async function joinCluster(opts: ClusterNodeOptions): Promise<ClusterNode
       `activation: postgres: cannot read the activation state (${(e as Error).message}); no last-known-good bundle is kept locally, so this instance does not start until PostgreSQL answers`,
     );
   }
+  const exceptionNotices = new ActivationNotices(opts.redis, prefix, 'exceptions');
+  const exceptionsStore = new PgExceptionsStore({
+    ...opts.database,
+    onChange: async (revision) => {
+      await exceptionNotices.publish(revision);
+    },
+  });
+  try {
+    await exceptionsStore.open();
+  } catch (e) {
+    await store.close();
+    throw new ServerError(
+      'server/unavailable',
+      503,
+      `activation: postgres: cannot open the shared exception grants (${(e as Error).message})`,
+    );
+  }
+  const exceptions = new ExceptionsFollower(exceptionsStore, {
+    ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+  });
   const runtime = new PolicyRuntime({ governance: opts.governance, actor: opts.instance });
   // The admin API gets the runtime and store too (bundle routes write the shared state); it also
-  // carries the runtime's activations to the server and stages candidates in the decider.
-  await opts.server.admin.attach({ runtime, store });
+  // carries the runtime's activations to the server and stages candidates in the decider. Its
+  // exception routes keep grants in the shared store bound to this runtime (the path is a label).
+  bindSharedExceptions(runtime, exceptions);
+  await opts.server.admin.attach({
+    runtime,
+    store,
+    exceptionsPath: `postgres:${exceptionsStore.schema}.exception_grants`,
+  });
   const follower = new ActivationFollower(store, runtime, {
     actor: opts.instance,
     ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
   });
   await follower.start(notices);
+  await exceptions.start(exceptionNotices);
 
   const narrowings = await RedisNarrowings.open(opts.redis, { prefix });
   const rollback = async (r: WatchdogRollback) => {
@@ -141,14 +173,19 @@ export async function joinCluster(opts: ClusterNodeOptions): Promise<ClusterNode
   });
 
   const health = (): DependencyHealth[] => {
-    const pgError = follower.lastError;
+    const pgError =
+      follower.lastError !== undefined
+        ? `activation state unreadable: ${follower.lastError}`
+        : exceptions.lastError !== undefined
+          ? `exception grants unreadable (the grants last loaded stay in force until they expire): ${exceptions.lastError}`
+          : undefined;
     return [
       // The client's state, not each subscriber's: a subscriber still reconnecting just after an
       // outage delays a notice by at most one poll.
       redisHealth(opts.redis, narrowings, opts.server.killSwitches),
       pgError === undefined
         ? { name: 'postgres', ok: true }
-        : { name: 'postgres', ok: false, detail: `activation state unreadable: ${pgError}` },
+        : { name: 'postgres', ok: false, detail: pgError },
     ];
   };
   opts.server.setDependencies(health);
@@ -165,14 +202,18 @@ export async function joinCluster(opts: ClusterNodeOptions): Promise<ClusterNode
     runtime,
     store,
     follower,
+    exceptions,
     guard,
     health,
     async stop() {
       opts.server.setDependencies(undefined);
       follower.stop();
+      exceptions.stop();
       notices.close();
+      exceptionNotices.close();
       await guard.stop();
       await store.close();
+      await exceptionsStore.close();
     },
   };
 }

@@ -49,51 +49,80 @@ export interface SharedActivation {
   close(): Promise<void>;
 }
 
-/** Connects to PostgreSQL (creating the tables when absent) and prepares the Redis notices. */
-export async function openSharedActivation(opts: SharedActivationOptions): Promise<SharedActivation> {
-  const timeout = opts.connectTimeoutMs ?? 3000;
-  const prefix = opts.prefix ?? 'rampart:';
-  // One attempt, no offline queue: a CLI run must not hang on a Redis that is away.
-  const client = opts.redis
-    ? new Redis(opts.redis, {
+/** Announces committed revisions on one channel of a Redis reached once, from outside any instance. */
+export interface NoticeSender {
+  channel: string;
+  announce(revision: number): Promise<void>;
+  lastNotice(): NoticeOutcome | undefined;
+  close(): void;
+}
+
+/**
+ * A one-shot notice sender for a CLI run: one connection attempt, no offline queue, so a command
+ * never hangs on a Redis that is away (the change stays committed; the notice outcome says so).
+ */
+export function noticeSender(
+  redis: string | undefined,
+  prefix: string,
+  topic: 'activation' | 'exceptions',
+  timeoutMs: number,
+): NoticeSender {
+  const client = redis
+    ? new Redis(redis, {
         lazyConnect: true,
-        connectTimeout: timeout,
+        connectTimeout: timeoutMs,
         maxRetriesPerRequest: 0,
         enableOfflineQueue: false,
         retryStrategy: () => null,
       })
     : undefined;
   client?.on('error', () => undefined);
-  const notices = client ? new ActivationNotices(client, prefix) : undefined;
+  const notices = client ? new ActivationNotices(client, prefix, topic) : undefined;
   let last: NoticeOutcome | undefined;
-  const announce = async (revision: number): Promise<void> => {
-    if (!client || !notices) {
-      last = { revision, published: false, error: 'no Redis given' };
-      return;
-    }
-    try {
-      if (client.status === 'wait' || client.status === 'end') await client.connect();
-      last = { revision, published: true, receivers: await notices.publish(revision) };
-    } catch (e) {
-      last = { revision, published: false, error: (e as Error).message };
-    }
+  return {
+    channel: `${prefix}${topic}`,
+    async announce(revision) {
+      if (!client || !notices) {
+        last = { revision, published: false, error: 'no Redis given' };
+        return;
+      }
+      try {
+        if (client.status === 'wait' || client.status === 'end') await client.connect();
+        last = { revision, published: true, receivers: await notices.publish(revision) };
+      } catch (e) {
+        last = { revision, published: false, error: (e as Error).message };
+      }
+    },
+    lastNotice: () => last,
+    close: () => client?.disconnect(),
   };
+}
+
+/** Connects to PostgreSQL (creating the tables when absent) and prepares the Redis notices. */
+export async function openSharedActivation(opts: SharedActivationOptions): Promise<SharedActivation> {
+  const timeout = opts.connectTimeoutMs ?? 3000;
+  const sender = noticeSender(opts.redis, opts.prefix ?? 'rampart:', 'activation', timeout);
   const store = new PgActivationStore(
     {
       connection: { connectionString: opts.database, connectionTimeoutMillis: timeout },
       ...(opts.schema ? { schema: opts.schema } : {}),
-      onChange: announce,
+      onChange: sender.announce,
     },
     opts.governance,
   );
-  await store.open();
+  try {
+    await store.open();
+  } catch (e) {
+    sender.close();
+    throw e;
+  }
   return {
     store,
-    channel: `${prefix}activation`,
-    lastNotice: () => last,
+    channel: sender.channel,
+    lastNotice: sender.lastNotice,
     async close() {
       await store.close();
-      client?.disconnect();
+      sender.close();
     },
   };
 }
