@@ -28,7 +28,7 @@ import { readPolicyView } from '../../bundle/policy-view.js';
 import { admitGrant } from '../../server/admin/exceptions.js';
 import { describeNotice } from '../../server/cluster/shared-activation.js';
 import { openSharedExceptions, type SharedExceptions } from '../../server/cluster/shared-exceptions.js';
-import { isServerError } from '../../server/errors.js';
+import { isServerError, ServerError } from '../../server/errors.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit.js';
 import {
   type CommandIo,
@@ -102,7 +102,9 @@ export function resolveExceptionsStore(
   env: NodeJS.ProcessEnv = process.env,
   needGovernance = true,
 ): ExceptionsWhere {
-  if (namesSharedStore(opts)) {
+  // RAMPART_CONFIG names the store when no flag does, as for `rampart activate`.
+  const fromEnv = opts.file === undefined && opts.bundle === undefined && env.RAMPART_CONFIG !== undefined;
+  if (namesSharedStore(opts) || fromEnv) {
     if (opts.file !== undefined)
       throw new UsageError(
         '--file names an exceptions file; it does not go with --state, --database or --config',
@@ -153,7 +155,10 @@ async function openShared(
 async function activeRuleRisk(shared: SharedExceptions): Promise<(id: string) => string | undefined> {
   const bundle = await (shared.activation as NonNullable<SharedExceptions['activation']>).activeBundle();
   if (!bundle)
-    throw new UsageError(
+    // The admin API's answer to the same request.
+    throw new ServerError(
+      'exception/unknown-rule',
+      422,
       'no bundle is active in the shared store (the safe baseline decides), so there are no rules to waive',
     );
   return ruleRiskFromView(readPolicyView(bundleTexts(bundle)));
