@@ -4,7 +4,8 @@
  * API of one instance, or with `rampart exceptions … --database … --redis …`, applies on both within
  * a second (the poll is 30 s, so the Redis notice is what is proven); refused grants keep the codes
  * of the state-directory mode and change nothing; with PostgreSQL gone grant and revoke answer 503
- * while both instances keep deciding with the grants they loaded, each still ending at its expiry.
+ * while both instances keep deciding with the grants they loaded, each still ending at its expiry;
+ * with Redis gone a grant still commits, and the other instance catches up on reconnect (or poll).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleTexts, serializeBundle } from '../../../src/bundle/bundle-format.js';
 import { createExceptionGrant, ruleRiskFromView } from '../../../src/bundle/exceptions.js';
+import { PgExceptionsStore } from '../../../src/bundle/pg-exceptions-store.js';
 import { readPolicyView } from '../../../src/bundle/policy-view.js';
 import {
   runExceptionsGrant,
@@ -412,5 +414,32 @@ describe.skipIf(!available && !inCi)(
       await b.node.exceptions.sync();
       expect(b.node.exceptions.lastError).toBeUndefined();
     }, 30_000);
+
+    it('with Redis gone a grant is committed and applies where it was made; the other instance catches up when Redis is back, or at its poll', async () => {
+      await redisProxy.cut();
+      expect(
+        await within(() => a.redis.status !== 'ready' && b.redis.status !== 'ready', 2000),
+      ).toBeDefined();
+      const grant = signed({ tenant: 'stark' });
+      const res = await a.call('granter', 'POST', '/v1/admin/exceptions/grant', { grant });
+      expect(res.status).toBe(200);
+      expect(await effect(a, 'stark')).toBe('allow');
+      // No notice reached B (its poll is 30 s): it still refuses.
+      expect(await effect(b, 'stark')).toBe('deny');
+      const t0 = performance.now();
+      await redisProxy.restore();
+      // The notice subscription re-reads the grants when it reconnects.
+      expect(await bothDecide('allow', 'stark', 5000)).toBeDefined();
+      measured.redisCatchUp = Math.round(performance.now() - t0);
+
+      // The poll alone (what a lost notice leaves) finds a change made without any notice.
+      const silent = new PgExceptionsStore({ connection: PG_URL, schema });
+      await silent.open();
+      await silent.add(signed({ tenant: 'wayne' }));
+      await silent.close();
+      expect(await effect(b, 'wayne')).toBe('deny');
+      await b.node.exceptions.sync();
+      expect(await effect(b, 'wayne')).toBe('allow');
+    }, 20_000);
   },
 );
