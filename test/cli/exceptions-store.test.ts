@@ -23,6 +23,7 @@ import { UsageError } from '../../src/cli/exit.js';
 import { openSharedActivation } from '../../src/server/cluster/shared-activation.js';
 import { dropSchemas, PG_URL, pgAvailable, uniqueSchema } from '../evidence/pg-probe.js';
 import { GOVERNANCE_TEXT, gina, governance, v1 } from '../server/admin-fixture.js';
+import { ensureBuilt, runCli } from '../support/cli.js';
 
 const available = await pgAvailable();
 const inCi = Boolean(process.env.CI);
@@ -269,5 +270,28 @@ describe('--help', () => {
       '-g, --governance <file>',
     ])
       expect(help).toContain(flag);
+  });
+});
+
+describe('the built rampart CLI', () => {
+  beforeAll(ensureBuilt, 300_000);
+
+  it('exits 2 on a store usage error and 1 on an unreachable database, as rampart activate does', async () => {
+    const usage = runCli(['exceptions', 'revoke', 'ex-0', '--schema', 's', '--reason', 'r']);
+    expect([usage.code, usage.err]).toEqual([2, expect.stringContaining('--schema only go with --database')]);
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    const port = (s.address() as { port: number }).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    const down = runCli([
+      'exceptions',
+      'revoke',
+      'ex-0',
+      '--database',
+      `postgres://postgres@127.0.0.1:${port}/test`,
+      '--reason',
+      'r',
+    ]);
+    expect([down.code, down.err]).toEqual([1, expect.stringMatching(/^unavailable: .*source\/fetch-failed/)]);
   });
 });
