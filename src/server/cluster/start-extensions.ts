@@ -63,7 +63,7 @@ export async function startExtensions(
     });
     return {
       banner: [
-        `  cluster   instance ${instance}: activation state in PostgreSQL, notices and narrowings through Redis (${prefix}*)`,
+        `  cluster   instance ${instance}: activation state and exception grants in PostgreSQL, notices and narrowings through Redis (${prefix}*)`,
         escalation,
       ],
       cluster,
