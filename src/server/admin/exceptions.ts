@@ -105,10 +105,17 @@ export function admitGrant(
   return ok;
 }
 
-/** A store that cannot be reached is the server's 503, not a verdict on the grant. */
+/**
+ * A store that cannot be reached is the server's 503, not a verdict on the grant. The driver's
+ * message (hosts, ports) stays out of the answer, as for the evidence store; `/readyz` has it.
+ */
 function unavailable(e: unknown): unknown {
   if (isBundleError(e) && e.code === 'source/fetch-failed')
-    return new ServerError('server/unavailable', 503, `the exceptions store is unavailable: ${e.message}`);
+    return new ServerError(
+      'server/unavailable',
+      503,
+      'the exceptions store is unavailable; the grants last loaded stay in force until they expire',
+    );
   return e;
 }
 
