@@ -158,7 +158,7 @@ export async function startServer(
     `  kill      ${config.redisUrl ? 'switches shared through Redis' : 'switches in this process only (set RAMPART_REDIS_URL to share)'}; POST ${url}/v1/admin/killswitch`,
     ...extensions.banner,
     `  decide    POST ${url}/v1/decide/{input|route|tool|output|persist}`,
-    `  admin     ${url}/v1/admin/{bundles,exceptions,logs}${config.stateDir ? '' : ' (bundles and exceptions need --state)'}; audit ${audit?.label ?? 'stream admin of the same store'}`,
+    `  admin     ${url}/v1/admin/{bundles,exceptions,logs}${config.stateDir || config.activation === 'postgres' ? '' : ' (bundles and exceptions need --state or activation: postgres)'}; audit ${audit?.label ?? 'stream admin of the same store'}`,
     `  openapi   ${url}/openapi.json`,
     `  health    ${url}/healthz  ready: ${url}/readyz`,
     `  metrics   ${url}/metrics`,
