@@ -11,7 +11,7 @@
  * following the store (`readState`) see whole changes in order; `onChange` announces the new
  * revision (Redis pub/sub in the server) so they need not wait for their next poll.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { ActivationEntry } from './activation-history.js';
 import {
   type ActorMeta,
@@ -22,6 +22,7 @@ import {
 import { type Bundle, parseBundle, serializeBundle } from './bundle-format.js';
 import { BundleError } from './errors.js';
 import type { Governance } from './governance.js';
+import { checkSchemaName, openMigratedPool } from './pg-admin-pool.js';
 import type { CandidateStage } from './policy-runtime.js';
 import { SAFE_BASELINE_DIGEST } from './safe-baseline.js';
 import type { VerifiedBundle } from './verify-bundle.js';
@@ -63,9 +64,7 @@ export class PgActivationStore {
     private readonly options: PgActivationStoreOptions,
     private readonly governance: Governance,
   ) {
-    this.schema = options.schema ?? 'rampart';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema))
-      throw new BundleError('bundle/invalid-policy', `invalid PostgreSQL schema name "${this.schema}"`);
+    this.schema = checkSchemaName(options.schema ?? 'rampart');
     this.history = {
       read: () => this.readHistory(),
       append: async (e) => {
@@ -83,18 +82,13 @@ export class PgActivationStore {
   /** Connects and creates the tables when absent. */
   async open(): Promise<void> {
     if (this.pool) return;
-    const config =
-      typeof this.options.connection === 'string'
-        ? { connectionString: this.options.connection }
-        : this.options.connection;
-    const pool = new pg.Pool({ max: 4, connectionTimeoutMillis: 3000, ...config });
-    // An idle client dropped by the server must not crash the process; the next query reconnects.
-    pool.on('error', () => undefined);
-    try {
-      const c = await pool.connect();
-      try {
-        await c.query('SELECT pg_advisory_lock(hashtext($1))', [`rampart-activation-migrate:${this.schema}`]);
-        await c.query(`
+    this.pool = await openMigratedPool({
+      connection: this.options.connection,
+      max: 4,
+      lockKey: `rampart-activation-migrate:${this.schema}`,
+      what: 'activation store',
+      schema: this.schema,
+      ddl: `
           CREATE SCHEMA IF NOT EXISTS ${this.s};
           CREATE TABLE IF NOT EXISTS ${this.s}.bundles (
             digest text PRIMARY KEY, name text NOT NULL, version text NOT NULL,
@@ -104,21 +98,8 @@ export class PgActivationStore {
             revision bigint NOT NULL);
           INSERT INTO ${this.s}.activation_state (id, revision) VALUES (1, 0) ON CONFLICT DO NOTHING;
           CREATE TABLE IF NOT EXISTS ${this.s}.activation_history (
-            seq bigserial PRIMARY KEY, entry jsonb NOT NULL);`);
-        await c.query('SELECT pg_advisory_unlock(hashtext($1))', [
-          `rampart-activation-migrate:${this.schema}`,
-        ]);
-      } finally {
-        c.release();
-      }
-    } catch (e) {
-      await pool.end().catch(() => undefined);
-      throw new BundleError(
-        'source/fetch-failed',
-        `cannot open activation store in PostgreSQL schema ${this.schema}: ${(e as Error).message}`,
-      );
-    }
-    this.pool = pool;
+            seq bigserial PRIMARY KEY, entry jsonb NOT NULL);`,
+    });
   }
 
   async close(): Promise<void> {

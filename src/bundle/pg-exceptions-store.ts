@@ -11,9 +11,10 @@
  * Every change bumps `revision` in the transaction that makes it; `onChange` announces the new
  * revision (Redis pub/sub) so instances need not wait for their poll.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { BundleError } from './errors.js';
 import { EXCEPTIONS_FORMAT, type SignedExceptionGrant } from './exceptions.js';
+import { checkSchemaName, openMigratedPool } from './pg-admin-pool.js';
 
 /** Options of {@link PgExceptionsStore}. */
 export interface PgExceptionsStoreOptions {
@@ -38,9 +39,7 @@ export class PgExceptionsStore {
   readonly schema: string;
 
   constructor(private readonly options: PgExceptionsStoreOptions) {
-    this.schema = options.schema ?? 'rampart';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema))
-      throw new BundleError('bundle/invalid-policy', `invalid PostgreSQL schema name "${this.schema}"`);
+    this.schema = checkSchemaName(options.schema ?? 'rampart');
   }
 
   private get s(): string {
@@ -50,39 +49,21 @@ export class PgExceptionsStore {
   /** Connects and creates the tables when absent. */
   async open(): Promise<void> {
     if (this.pool) return;
-    const config =
-      typeof this.options.connection === 'string'
-        ? { connectionString: this.options.connection }
-        : this.options.connection;
-    const pool = new pg.Pool({ max: 2, connectionTimeoutMillis: 3000, ...config });
-    // An idle client dropped by the server must not crash the process; the next query reconnects.
-    pool.on('error', () => undefined);
-    try {
-      const c = await pool.connect();
-      try {
-        await c.query('SELECT pg_advisory_lock(hashtext($1))', [`rampart-exceptions-migrate:${this.schema}`]);
-        await c.query(`
+    this.pool = await openMigratedPool({
+      connection: this.options.connection,
+      max: 2,
+      lockKey: `rampart-exceptions-migrate:${this.schema}`,
+      what: 'exceptions store',
+      schema: this.schema,
+      ddl: `
           CREATE SCHEMA IF NOT EXISTS ${this.s};
           CREATE TABLE IF NOT EXISTS ${this.s}.exception_grants (
             id text PRIMARY KEY, granted_at text NOT NULL, expires text NOT NULL,
             envelope jsonb NOT NULL);
           CREATE TABLE IF NOT EXISTS ${this.s}.exceptions_state (
             id int PRIMARY KEY CHECK (id = 1), revision bigint NOT NULL);
-          INSERT INTO ${this.s}.exceptions_state (id, revision) VALUES (1, 0) ON CONFLICT DO NOTHING;`);
-        await c.query('SELECT pg_advisory_unlock(hashtext($1))', [
-          `rampart-exceptions-migrate:${this.schema}`,
-        ]);
-      } finally {
-        c.release();
-      }
-    } catch (e) {
-      await pool.end().catch(() => undefined);
-      throw new BundleError(
-        'source/fetch-failed',
-        `cannot open exceptions store in PostgreSQL schema ${this.schema}: ${(e as Error).message}`,
-      );
-    }
-    this.pool = pool;
+          INSERT INTO ${this.s}.exceptions_state (id, revision) VALUES (1, 0) ON CONFLICT DO NOTHING;`,
+    });
   }
 
   async close(): Promise<void> {
