@@ -4,21 +4,19 @@
  * and both servers switch within a second of the command (the command reports both instances
  * subscribed to the notice; their own poll is 5 s). Real PostgreSQL and Redis.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path, { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { governanceYaml } from '../bundle/bundle-fixtures.js';
 import { dropSchemas, PG_URL, uniqueSchema } from '../evidence/pg-probe.js';
 import { KEYS, servicesAvailable, spikeBundle, within } from '../server/multi-instance-harness.js';
-import { spawnServe, waitForOutput } from '../server/serve-process.js';
+import { runRampart, spawnServe, waitForOutput } from '../server/serve-process.js';
 
 const available = await servicesAvailable();
 const inCi = Boolean(process.env.CI);
-const root = path.resolve(import.meta.dirname, '../..');
 
 describe('PostgreSQL and Redis for the spawned CLI activation test', () => {
   it.runIf(inCi)('are reachable when CI=true', () => {
@@ -26,25 +24,7 @@ describe('PostgreSQL and Redis for the spawned CLI activation test', () => {
   });
 });
 
-/** Runs `rampart <args>` from the sources in `cwd`. */
-function rampart(args: string[], cwd: string): Promise<{ code: number | null; out: string; err: string }> {
-  const tsx = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
-  const child = spawn(process.execPath, ['--import', tsx, path.join(root, 'src/cli/main.ts'), ...args], {
-    cwd,
-    // The command must take everything from --config, not from this test's environment.
-    env: { PATH: process.env.PATH ?? '', USER: 'operator-test' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
-}
+const rampart = runRampart;
 
 describe.skipIf(!available && !inCi)(
   'rampart activate / rollback --config against two rampart serve processes',

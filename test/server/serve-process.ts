@@ -39,3 +39,29 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: n
     });
   });
 }
+
+/**
+ * Runs `rampart <args>` from the sources in `cwd` to its exit, with only PATH and USER from this
+ * test's environment (so a command under test must take its settings from its flags or config).
+ */
+export function runRampart(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = { PATH: process.env.PATH ?? '', USER: 'operator-test' },
+): Promise<{ code: number | null; out: string; err: string }> {
+  const tsx = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', tsx, path.join(root, 'src/cli/main.ts'), ...args], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
+}
