@@ -6,7 +6,7 @@
  * current risk) plus that every waived rule exists in the active bundle and that the grant has not
  * expired. Verified grants are kept in `exceptions.json` in the state directory (the file the CLI
  * writes), or for `activation: postgres` instances in the shared PostgreSQL store the cluster node
- * binds to the runtime ({@link bindSharedExceptions}), and applied to decisions at once; revoking
+ * passes in (`AdminState.exceptions`), and applied to decisions at once; revoking
  * removes a grant (stricter, so no signature). Whatever the store, grants are re-verified whenever
  * they are read, and a store that cannot be read leaves the grants last loaded in force (each still
  * stops applying at its expiry) while grant and revoke answer 503 `server/unavailable`.
@@ -68,18 +68,6 @@ export function fileExceptionsBackend(path: string): ExceptionsBackend {
 }
 
 /**
- * Shared stores by the runtime they go with. The admin router builds `ExceptionsAdmin` from a
- * path; a cluster node binds its PostgreSQL store to the runtime it attaches, and the admin built
- * for that runtime uses the store instead of a file.
- */
-const sharedBackends = new WeakMap<PolicyRuntime, SharedExceptionsBackend>();
-
-/** Makes the admin API of `runtime` keep grants in `backend` (call before `admin.attach`). */
-export function bindSharedExceptions(runtime: PolicyRuntime, backend: SharedExceptionsBackend): void {
-  sharedBackends.set(runtime, backend);
-}
-
-/**
  * The checks a submitted grant passes before it is stored, wherever it comes from (the admin API,
  * `rampart exceptions grant` against a shared store): verified exactly as `loadExceptions` does,
  * every waived rule in the active bundle, not yet expired. Throws a `ServerError` (422) with the
@@ -126,15 +114,18 @@ export class ExceptionsAdmin {
   private readonly backend: ExceptionsBackend;
 
   constructor(
-    path: string,
+    /** `exceptions.json` of a state directory, or a shared store (a cluster's PostgreSQL grants). */
+    source: string | SharedExceptionsBackend,
     private readonly runtime: PolicyRuntime,
     private readonly audit: AdminAudit,
     private readonly apply: ExceptionsTarget,
     private readonly now: () => Date = () => new Date(),
   ) {
-    const shared = sharedBackends.get(runtime);
-    if (shared) shared.bind(() => this.load());
-    this.backend = shared ?? fileExceptionsBackend(path);
+    if (typeof source === 'string') this.backend = fileExceptionsBackend(source);
+    else {
+      source.bind(() => this.load());
+      this.backend = source;
+    }
   }
 
   private ruleRisk(): ((id: string) => string | undefined) | undefined {

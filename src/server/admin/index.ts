@@ -22,7 +22,7 @@ import { ServerError } from '../errors.js';
 import type { KillSwitchStore } from '../kill-switches.js';
 import { ADMIN_STREAM, type AdminAction, AdminAudit, contentDigest } from './audit.js';
 import { type AdminBundleStore, BundleAdmin } from './bundles.js';
-import { ExceptionsAdmin } from './exceptions.js';
+import { ExceptionsAdmin, type SharedExceptionsBackend } from './exceptions.js';
 import { auditedKillSwitch } from './killswitch.js';
 import { LogsAdmin } from './logs.js';
 
@@ -93,6 +93,8 @@ export interface AdminState {
   runtime: PolicyRuntime;
   store: AdminBundleStore;
   exceptionsPath?: string;
+  /** A shared grants store (cluster instances); wins over `exceptionsPath`. */
+  exceptions?: SharedExceptionsBackend;
 }
 
 /** What the router needs from the server. */
@@ -168,12 +170,13 @@ export function createAdmin(deps: AdminDeps, opts: AdminOptions = {}): Admin {
     runtime = rt;
     store = state.store;
     bundles = audit ? new BundleAdmin(rt, state.store, audit) : undefined;
-    const path =
+    const source =
+      state.exceptions ??
       state.exceptionsPath ??
       (state.store.dir !== undefined ? join(state.store.dir, 'exceptions.json') : undefined);
     exceptions =
-      audit && path !== undefined
-        ? new ExceptionsAdmin(path, rt, audit, (g) => deps.decider.setExceptions(g))
+      audit && source !== undefined
+        ? new ExceptionsAdmin(source, rt, audit, (g) => deps.decider.setExceptions(g))
         : undefined;
     const apply = () => {
       const a = rt.current();

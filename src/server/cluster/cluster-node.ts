@@ -13,7 +13,6 @@ import type { Governance } from '../../bundle/governance.js';
 import { PgActivationStore } from '../../bundle/pg-activation-store.js';
 import { PgExceptionsStore } from '../../bundle/pg-exceptions-store.js';
 import { PolicyRuntime } from '../../bundle/policy-runtime.js';
-import { bindSharedExceptions } from '../admin/exceptions.js';
 import { ServerError } from '../errors.js';
 import type { KillSwitchStore } from '../kill-switches.js';
 import type { DecisionServer } from '../server.js';
@@ -139,13 +138,8 @@ export async function joinCluster(opts: ClusterNodeOptions): Promise<ClusterNode
   const runtime = new PolicyRuntime({ governance: opts.governance, actor: opts.instance });
   // The admin API gets the runtime and store too (bundle routes write the shared state); it also
   // carries the runtime's activations to the server and stages candidates in the decider. Its
-  // exception routes keep grants in the shared store bound to this runtime (the path is a label).
-  bindSharedExceptions(runtime, exceptions);
-  await opts.server.admin.attach({
-    runtime,
-    store,
-    exceptionsPath: `postgres:${exceptionsStore.schema}.exception_grants`,
-  });
+  // exception routes keep grants in the shared store.
+  await opts.server.admin.attach({ runtime, store, exceptions });
   const follower = new ActivationFollower(store, runtime, {
     actor: opts.instance,
     ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
