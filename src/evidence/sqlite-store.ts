@@ -13,7 +13,7 @@ import { planPurge } from './purge-plan.js';
 import type { DecisionRecord } from './record.js';
 import { recordRows } from './record-row.js';
 import { type AppendRows, type CheckpointRow, configureWriter, prepareAppend } from './sqlite-insert.js';
-import { SqliteWriter } from './sqlite-writer.js';
+import { acquireWriter, releaseWriter, type SqliteWriter } from './sqlite-writer.js';
 import type { PurgeResult, ReadableStore, RecordFilter, StoredLink } from './store.js';
 
 /** Options of {@link SqliteStore}. */
@@ -119,10 +119,11 @@ export class SqliteStore implements ReadableStore {
       );
       if (this.opts.writeThread === 'main') this.appendOnThisThread = prepareAppend(db);
       else {
-        this.writer = new SqliteWriter({ path: this.opts.path, durable: this.opts.durable !== false });
+        this.writer = acquireWriter({ path: this.opts.path, durable: this.opts.durable !== false });
         try {
           await this.writer.start();
         } catch (e) {
+          await releaseWriter(this.writer);
           this.writer = null;
           db.close();
           this.db = null;
@@ -147,7 +148,7 @@ export class SqliteStore implements ReadableStore {
     const writer = this.writer;
     this.writer = null;
     this.appendOnThisThread = null;
-    await writer?.close();
+    if (writer) await releaseWriter(writer);
     this.db?.close();
     this.db = null;
   }
@@ -170,6 +171,11 @@ export class SqliteStore implements ReadableStore {
     if (!this.appendOnThisThread)
       throw new EvidenceError('evidence/not-open', `${this.description} is open read-only`);
     this.appendOnThisThread(rows, cps);
+  }
+
+  /** @internal The writer thread's handle (tests: sinks of one file share it). */
+  writerForTest(): SqliteWriter | null {
+    return this.writer;
   }
 
   /** @internal Ends the writer thread as a crash would (tests of the failure path). */

@@ -10,6 +10,7 @@
  * batch starts a new one.
  */
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EvidenceError } from './errors.js';
@@ -140,4 +141,34 @@ export class SqliteWriter {
   async terminate(): Promise<void> {
     await this.worker?.terminate();
   }
+}
+
+/**
+ * Writer threads by database file and durability. Sinks of one file in one process (the decision
+ * stream and the server's admin audit stream) share one thread and connection, so their commits
+ * queue there instead of meeting SQLite's write lock, whose busy handler sleeps 1-100 ms per retry.
+ */
+const sharedWriters = new Map<string, { writer: SqliteWriter; users: number }>();
+
+/** The writer thread for `data.path` (one per file and durability), counted until {@link releaseWriter}. */
+export function acquireWriter(data: WriterData): SqliteWriter {
+  const key = `${resolve(data.path)}\0${data.durable}`;
+  let entry = sharedWriters.get(key);
+  if (!entry) {
+    entry = { writer: new SqliteWriter(data), users: 0 };
+    sharedWriters.set(key, entry);
+  }
+  entry.users++;
+  return entry.writer;
+}
+
+/** Gives up one use of `writer`; the last one closes it (after its in-flight batches commit). */
+export async function releaseWriter(writer: SqliteWriter): Promise<void> {
+  for (const [key, entry] of sharedWriters) {
+    if (entry.writer !== writer) continue;
+    if (--entry.users > 0) return;
+    sharedWriters.delete(key);
+    break;
+  }
+  await writer.close();
 }

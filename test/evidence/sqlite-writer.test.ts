@@ -64,6 +64,40 @@ describe('SQLite writer thread', () => {
     }
   });
 
+  it('stores of one file share one writer thread, which ends with the last of them', async () => {
+    const path = dbPath();
+    const decisions = new SqliteStore({ path });
+    const audit = new SqliteStore({ path });
+    const other = new SqliteStore({ path: dbPath() });
+    await Promise.all([decisions.open(), audit.open(), other.open()]);
+    expect(decisions.writerForTest()).not.toBeNull();
+    expect(audit.writerForTest()).toBe(decisions.writerForTest());
+    expect(other.writerForTest()).not.toBe(decisions.writerForTest());
+    const shared = decisions.writerForTest();
+    const a = new ChainWriter('default');
+    const b = new ChainWriter('admin');
+    // Interleaved commits of both streams go through the one connection, in order per stream.
+    await Promise.all([
+      decisions.append(records(a, 0, 50), []),
+      audit.append(records(b, 0, 5), []),
+      decisions.append(records(a, 50, 50), []),
+    ]);
+    await decisions.close();
+    // The audit store keeps the thread after the decision store closed.
+    await audit.append(records(b, 5, 2), []);
+    expect(await audit.tail('admin')).toEqual(b.tail());
+    expect(await audit.tail('default')).toEqual(a.tail());
+    expect((await verifyStore(audit)).ok).toBe(true);
+    await audit.close();
+    await other.close();
+    // A store opened after every user closed gets a new thread.
+    const again = new SqliteStore({ path });
+    await again.open();
+    expect(again.writerForTest()).not.toBeNull();
+    expect(again.writerForTest()).not.toBe(shared);
+    await again.close();
+  });
+
   it('reports a failed commit in the thread as evidence/store-unavailable', async () => {
     const path = dbPath();
     const store = new SqliteStore({ path });
