@@ -239,7 +239,7 @@ export interface RampartClient {
   /** Revokes a grant; needs `exceptions:grant`. */
   revokeException(id: string, reason: string): Promise<void>;
   /** Grants in force; needs `admin:read`. */
-  listExceptions(): Promise<{ grants: ClientExceptionGrant[]; expired: number }>;
+  listExceptions(): Promise<{ grants: ClientExceptionGrant[]; expired: number; stale?: string }>;
   /** Decision (and admin) records; needs `admin:read`. */
   queryLogs(query?: ClientLogQuery): Promise<ClientRecord[]>;
   /** Signals over a window (default `1h`); needs `admin:read`. */
@@ -390,8 +390,12 @@ export function createClient(options: ClientOptions): RampartClient {
       await call('POST', '/v1/admin/exceptions/revoke', { id, reason });
     },
     async listExceptions() {
-      return (await call<{ grants: ClientExceptionGrant[]; expired: number }>('GET', '/v1/admin/exceptions'))
-        .body;
+      return (
+        await call<{ grants: ClientExceptionGrant[]; expired: number; stale?: string }>(
+          'GET',
+          '/v1/admin/exceptions',
+        )
+      ).body;
     },
     async queryLogs(query = {}) {
       const q = new URLSearchParams();

@@ -649,12 +649,17 @@ export const OPENAPI_DOCUMENT = {
     ),
     '/v1/admin/exceptions': adminGet(
       'listExceptions',
-      'Exception grants in force (expired ones are only counted).',
+      'Exception grants in force (expired ones are only counted). While the store is unavailable, the grants this instance loaded last, with `stale`.',
       {
         type: 'object',
         properties: {
           grants: { type: 'array', items: ref('ExceptionGrant') },
           expired: { type: 'integer' },
+          stale: {
+            type: 'string',
+            description:
+              'Present when the exceptions store is unavailable: the grants listed are those this instance loaded last (and still applies until they expire).',
+          },
         },
       },
     ),

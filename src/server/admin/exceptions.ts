@@ -273,17 +273,24 @@ export class ExceptionsAdmin {
   }
 
   /** `GET /v1/admin/exceptions`: grants in force (expired ones are counted, not listed). */
-  async list() {
+  async list(): Promise<{ grants: unknown[]; expired: number; stale?: string }> {
+    let stale: string | undefined;
     try {
       await this.exclusive(() => this.load());
     } catch (e) {
-      throw asServerError(e);
+      const err = asServerError(e);
+      // The store is away: answer with the grants this instance still applies, marked as such,
+      // rather than hiding them during the outage they matter most in.
+      if (!(err instanceof ServerError && err.code === 'server/unavailable')) throw err;
+      stale =
+        'the exceptions store is unavailable: these are the grants this instance loaded last, applied until they expire';
     }
     const t = this.now().getTime();
     const live = this.verified.filter((g) => Date.parse(g.grant.expires) > t);
     return {
       grants: live.map((g) => ({ ...g.grant, risk: g.risk, review: g.review, keyId: g.keyId })),
       expired: this.verified.length - live.length,
+      ...(stale !== undefined ? { stale } : {}),
     };
   }
 }

@@ -380,6 +380,15 @@ describe.skipIf(!available && !inCi)(
         reason: 'r',
       });
       expect([revoke.status, revoke.body.error.code]).toEqual([503, 'server/unavailable']);
+      // The listing still answers, with the grants this instance applies, marked stale.
+      const listed = await b.call('reader', 'GET', '/v1/admin/exceptions');
+      expect(listed.status).toBe(200);
+      expect(listed.body.stale).toMatch(
+        /exceptions store is unavailable: these are the grants this instance loaded last/,
+      );
+      expect(listed.body.grants.map((g: { id: string }) => g.id).sort()).toEqual(
+        [lasting.grant.id, brief.grant.id].sort(),
+      );
       await b.node.exceptions.sync();
       expect(b.node.exceptions.lastError).toBeDefined();
       const health = b.node.health().find((h) => h.name === 'postgres');
@@ -413,6 +422,8 @@ describe.skipIf(!available && !inCi)(
       expect(await bothDecide('deny', 'acme')).toBeDefined();
       await b.node.exceptions.sync();
       expect(b.node.exceptions.lastError).toBeUndefined();
+      const fresh = await b.call('reader', 'GET', '/v1/admin/exceptions');
+      expect([fresh.status, fresh.body.stale]).toEqual([200, undefined]);
     }, 30_000);
 
     it('with Redis gone a grant is committed and applies where it was made; the other instance catches up when Redis is back, or at its poll', async () => {
