@@ -125,6 +125,22 @@ export async function servicesAvailable(): Promise<boolean> {
   return (await pgAvailable()) && (await redisAvailable());
 }
 
+/**
+ * A Redis client through a loopback proxy at `port`: commands fail fast while it is cut, it
+ * reconnects quickly once the proxy is back, and refused connections are not printed.
+ */
+export function redisThrough(port: number): Redis {
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 500,
+    retryStrategy: () => 100,
+  });
+  redis.on('error', () => undefined);
+  return redis;
+}
+
 /** Starts the proxies; instances connect through them. */
 export async function clusterHarness(tag: string): Promise<ClusterHarness> {
   const schema = uniqueSchema(tag);
@@ -143,15 +159,7 @@ export async function clusterHarness(tag: string): Promise<ClusterHarness> {
     redisProxy,
     pgProxy,
     async start(name) {
-      const redis = new Redis({
-        host: '127.0.0.1',
-        port: redisProxy.port,
-        maxRetriesPerRequest: 1,
-        connectTimeout: 500,
-        // Reconnect quickly once the proxy is back.
-        retryStrategy: () => 100,
-      });
-      redis.on('error', () => undefined);
+      const redis = redisThrough(redisProxy.port);
       const kills = await RedisKillSwitches.open(redis, { prefix });
       const evidence = new PostgresSink({
         connection: { connectionString: pgUrl.toString(), connectionTimeoutMillis: 1000 },

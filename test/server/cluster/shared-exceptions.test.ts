@@ -27,7 +27,7 @@ import { createDecisionServer, type DecisionServer } from '../../../src/server/i
 import { makeGovernance } from '../../bundle/bundle-fixtures.js';
 import { dropSchemas, PG_URL } from '../../evidence/pg-probe.js';
 import { API_KEYS, AUTH, GOVERNANCE_TEXT, gina, governance, keys, outsider, v1 } from '../admin-fixture.js';
-import { servicesAvailable, TcpProxy, within } from '../multi-instance-harness.js';
+import { redisThrough, servicesAvailable, TcpProxy, within } from '../multi-instance-harness.js';
 import type { Json } from '../test-server.js';
 
 const available = await servicesAvailable();
@@ -105,14 +105,7 @@ describe.skipIf(!available && !inCi)(
     async function start(name: string): Promise<Instance> {
       const pgUrl = new URL(PG_URL);
       pgUrl.host = `127.0.0.1:${pgProxy.port}`;
-      const redis = new Redis({
-        host: '127.0.0.1',
-        port: redisProxy.port,
-        maxRetriesPerRequest: 1,
-        connectTimeout: 500,
-        retryStrategy: () => 100,
-      });
-      redis.on('error', () => undefined);
+      const redis = redisThrough(redisProxy.port);
       // Decisions' evidence and the admin audit stay in memory: an outage of the activation store is
       // then what the PostgreSQL tests below take away, not the evidence the decisions need.
       const evidence = new MemorySink();

@@ -40,6 +40,7 @@ import {
   GOVERNANCE,
   KEYS,
   OPERATOR_KEY,
+  redisThrough,
   servicesAvailable,
   spikeBundle,
   TcpProxy,
@@ -70,16 +71,6 @@ async function closedRedisProxy(): Promise<TcpProxy> {
   await proxy.start();
   await proxy.cut();
   return proxy;
-}
-
-function redisThrough(port: number): Redis {
-  return new Redis({
-    host: '127.0.0.1',
-    port,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 500,
-    retryStrategy: () => 100,
-  });
 }
 
 describe.skipIf(!available && !inCi)(
