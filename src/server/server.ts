@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { CompiledPolicy } from '../engine/index.js';
 import type { EvidenceSink } from '../evidence/sink.js';
 import { ADMIN_ROUTES, type Admin, type AdminOptions, createAdmin, isAdminPath } from './admin/index.js';
+import { onlyQueryParams } from './admin/input.js';
 import {
   type AuthConfig,
   type Authenticator,
@@ -303,14 +304,8 @@ export async function createDecisionServer(opts: DecisionServerOptions): Promise
       const caller = await authorize(req, extra.scope);
       // Extension routes take no query parameters; a typo such as `?dry-run=1` is refused, not ignored.
       const q = (req.url ?? '').indexOf('?');
-      const key = q === -1 ? undefined : [...new URLSearchParams((req.url ?? '').slice(q + 1)).keys()][0];
       const run = () => {
-        if (key !== undefined)
-          throw new ServerError(
-            'server/invalid-request',
-            422,
-            `unknown query parameter \`${key.slice(0, 50)}\``,
-          );
+        if (q !== -1) onlyQueryParams(new URLSearchParams((req.url ?? '').slice(q + 1)));
         return extra.handle(caller, body);
       };
       const body =

@@ -23,6 +23,7 @@ import type { KillSwitchStore } from '../kill-switches.js';
 import { ADMIN_STREAM, type AdminAction, AdminAudit, contentDigest } from './audit.js';
 import { type AdminBundleStore, BundleAdmin } from './bundles.js';
 import { ExceptionsAdmin, type SharedExceptionsBackend } from './exceptions.js';
+import { onlyQueryParams } from './input.js';
 import { auditedKillSwitch } from './killswitch.js';
 import { LogsAdmin } from './logs.js';
 
@@ -356,14 +357,7 @@ const QUERY_PARAMS: Partial<Record<AdminPath, readonly string[] | 'own'>> = {
 
 function checkQuery(path: AdminPath, query: URLSearchParams): void {
   const allowed = QUERY_PARAMS[path] ?? [];
-  if (allowed === 'own') return;
-  for (const key of query.keys())
-    if (!allowed.includes(key))
-      throw new ServerError(
-        'server/invalid-request',
-        422,
-        `unknown query parameter \`${key.slice(0, 50)}\`${allowed.length ? ` (known: ${allowed.join(', ')})` : ''}`,
-      );
+  if (allowed !== 'own') onlyQueryParams(query, allowed);
 }
 
 /** Default upload limit: real signed bundles are tens of KiB; this leaves room for detector data. */

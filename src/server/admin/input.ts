@@ -65,6 +65,15 @@ export function onlyKeys(body: Record<string, unknown>, known: readonly string[]
     if (!known.includes(k)) throw invalid(`unknown field \`${k.slice(0, 60)}\` (known: ${known.join(', ')})`);
 }
 
+/** Rejects query parameters outside `allowed` (none by default), so `?limt=5` is not silently ignored. */
+export function onlyQueryParams(query: URLSearchParams, allowed: readonly string[] = []): void {
+  for (const key of query.keys())
+    if (!allowed.includes(key))
+      throw invalid(
+        `unknown query parameter \`${key.slice(0, 50)}\`${allowed.length ? ` (known: ${allowed.join(', ')})` : ''}`,
+      );
+}
+
 /**
  * Maps a refusal from a lower ring to an HTTP error with that ring's stable code; anything else
  * is rethrown (and becomes a 500 without detail).
