@@ -95,6 +95,8 @@ export class ChainedSink implements EvidenceSink {
   private replayTimer: NodeJS.Timeout | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
   private lastError: string | undefined;
+  /** Wakes a pipelined drain waiting for the group being filled to close (see `drainPipelined`). */
+  private onGroupClosed: (() => void) | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
   private streamName: string;
 
@@ -233,6 +235,11 @@ export class ChainedSink implements EvidenceSink {
     if (group === undefined || group.n >= this.opts.batchSize) {
       group = newGroup();
       this.groups.push(group);
+      const wake = this.onGroupClosed;
+      if (wake !== null) {
+        this.onGroupClosed = null;
+        wake();
+      }
     }
     try {
       this.chain.encode(input, this.buildOptions, group.rows);
@@ -316,26 +323,75 @@ export class ChainedSink implements EvidenceSink {
     if (this.busy) return;
     this.busy = true;
     try {
+      const depth = this.store.offThread ? (this.store.commitsInFlight ?? 1) : 1;
+      if (depth > 1 && !this.spilling) {
+        await this.drainPipelined(depth);
+        return;
+      }
       // Taking the group out closes it: writes from here on start the next one.
       for (let group = this.groups.shift(); group !== undefined; group = this.groups.shift()) {
         if (group.n === 0) continue;
-        this.queued -= group.n;
-        const last = (group.n - 1) * ROW_WIDTH;
-        const lastSeq = group.rows[last + COL.seq] as number;
-        const cps =
-          lastSeq - this.lastCheckpointSeq >= this.opts.checkpointEvery
-            ? [this.checkpointAt(lastSeq, group.rows[last + COL.hash] as string)]
-            : [];
-        try {
-          await this.commit(group.rows, cps);
-          group.resolve();
-        } catch (e) {
-          group.reject(e);
-        }
+        await this.commitGroup(group);
         if (!this.store.offThread || this.spilling) break;
       }
     } finally {
       this.release();
+    }
+  }
+
+  /**
+   * The drain for stores that take `depth` commits at once: a group is handed over as soon as it is
+   * full, while the one before it is still committing, so the store never waits for this thread to
+   * read a reply and post again. The group being filled is taken only when nothing is in flight, so
+   * groups still grow while a commit runs. A caller that never yields to the event loop (a tight
+   * loop of writes) left the SQLite writer thread idle between commits: commits took 7-9 ms as seen
+   * from here for 4.4 ms of the thread's CPU per 1,024 records.
+   */
+  private async drainPipelined(depth: number): Promise<void> {
+    const inFlight: { done: boolean; settled: Promise<void> }[] = [];
+    for (;;) {
+      while (inFlight[0]?.done) inFlight.shift();
+      const group = this.groups[0];
+      const closed = group !== undefined && (this.groups.length > 1 || group.n >= this.opts.batchSize);
+      if (
+        group !== undefined &&
+        !this.spilling &&
+        inFlight.length < depth &&
+        (inFlight.length === 0 || closed)
+      ) {
+        this.groups.shift();
+        if (group.n === 0) continue;
+        const entry = { done: false, settled: Promise.resolve() };
+        entry.settled = this.commitGroup(group).then(() => {
+          entry.done = true;
+        });
+        inFlight.push(entry);
+        continue;
+      }
+      if (inFlight.length === 0) return;
+      // Wait for the oldest commit, or for the group being filled to close.
+      const closedOrFull = new Promise<void>((resolve) => {
+        this.onGroupClosed = resolve;
+      });
+      await Promise.race([inFlight[0]!.settled, closedOrFull]);
+      this.onGroupClosed = null;
+    }
+  }
+
+  /** Commits a group taken out of the queue and settles its writers; never throws. */
+  private async commitGroup(group: Group): Promise<void> {
+    this.queued -= group.n;
+    const last = (group.n - 1) * ROW_WIDTH;
+    const lastSeq = group.rows[last + COL.seq] as number;
+    const cps =
+      lastSeq - this.lastCheckpointSeq >= this.opts.checkpointEvery
+        ? [this.checkpointAt(lastSeq, group.rows[last + COL.hash] as string)]
+        : [];
+    try {
+      await this.commit(group.rows, cps);
+      group.resolve();
+    } catch (e) {
+      group.reject(e);
     }
   }
 

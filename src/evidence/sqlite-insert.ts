@@ -11,6 +11,11 @@ import type Database from 'better-sqlite3';
 import { COL, ROW_WIDTH } from './record-row.js';
 import { expiresAtMs } from './retention.js';
 
+/** Page size of a new evidence database. */
+export const PAGE_SIZE = 16_384;
+/** WAL size at which SQLite checkpoints it into the database file. */
+export const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
+
 /** Values bound per stored record. */
 const WIDTH = 14;
 /** Rows per multi-row INSERT (14 parameters each, far below SQLite's 32,766-parameter limit). */
@@ -45,13 +50,28 @@ function bindRow(args: unknown[], at: number, rows: unknown[], r: number): void 
  * Settings of a writing connection. With `durable`, SQLite fsyncs the WAL on every commit
  * (synchronous=FULL), so an acknowledged record survives power loss; without, a process crash.
  */
-export function configureWriter(db: Database.Database, durable: boolean): void {
+export function configureWriter(
+  db: Database.Database,
+  durable: boolean,
+  walCheckpointBytes = WAL_CHECKPOINT_BYTES,
+): void {
+  // 16 KB pages instead of SQLite's 4 KB, for new files only (SQLite ignores this once the file
+  // has content): records are ~1 KB and each WAL frame and checkpoint page is a syscall, so four
+  // times fewer of them. Insert into the four-index table, 300k rows with checkpoints every 40 MB:
+  // 7.4-9.7 us/row against 11.6-13.2 at 4 KB (interleaved, quiet box).
+  db.pragma(`page_size = ${PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
   // Checkpoint the WAL every ~40 MB instead of every 4 MB: a group commit of 4k records writes
   // ~6 MB, so the default checkpointed (and fsynced the main file) after every commit. Durability
   // is unchanged (each commit still fsyncs the WAL); measured raw commit cost 8.3 -> 6.3 us/row.
-  db.pragma('wal_autocheckpoint = 10000');
+  setWalAutoCheckpoint(db, walCheckpointBytes);
+}
+
+/** Makes the connection checkpoint the WAL itself after a commit leaves it over `bytes`. */
+export function setWalAutoCheckpoint(db: Database.Database, bytes: number): void {
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.pragma(`wal_autocheckpoint = ${Math.ceil(bytes / pageSize)}`);
 }
 
 /** The group-commit transaction: all rows of a batch and its checkpoints, atomically. */

@@ -12,7 +12,13 @@ import { EvidenceError } from './errors.js';
 import { planPurge } from './purge-plan.js';
 import type { DecisionRecord } from './record.js';
 import { recordRows } from './record-row.js';
-import { type AppendRows, type CheckpointRow, configureWriter, prepareAppend } from './sqlite-insert.js';
+import {
+  type AppendRows,
+  type CheckpointRow,
+  configureWriter,
+  prepareAppend,
+  WAL_CHECKPOINT_BYTES,
+} from './sqlite-insert.js';
 import { acquireWriter, releaseWriter, type SqliteWriter } from './sqlite-writer.js';
 import type { PurgeResult, ReadableStore, RecordFilter, StoredLink } from './store.js';
 
@@ -33,6 +39,11 @@ export interface SqliteStoreOptions {
    * and purge. `main`: on this thread (tools that never append, and A/B measurements).
    */
   writeThread?: 'worker' | 'main';
+  /**
+   * WAL size, in bytes, at which the writer thread's checkpoint thread copies the WAL into the
+   * database file. Default 40 MB.
+   */
+  walCheckpointBytes?: number;
 }
 
 const SCHEMA_VERSION = 1;
@@ -89,6 +100,15 @@ export class SqliteStore implements ReadableStore {
     return this.writer !== null;
   }
 
+  /**
+   * Two batches in flight with the writer thread: it starts on the next group as soon as it has
+   * committed one instead of waiting for the event loop to read its reply and post again (see
+   * `ChainedSink`). The thread commits in order and refuses batches sent after a failed one.
+   */
+  get commitsInFlight(): number {
+    return this.writer !== null ? 2 : 1;
+  }
+
   constructor(private readonly opts: SqliteStoreOptions) {
     this.description = `sqlite:${opts.path}`;
   }
@@ -119,7 +139,11 @@ export class SqliteStore implements ReadableStore {
       );
       if (this.opts.writeThread === 'main') this.appendOnThisThread = prepareAppend(db);
       else {
-        this.writer = acquireWriter({ path: this.opts.path, durable: this.opts.durable !== false });
+        this.writer = acquireWriter({
+          path: this.opts.path,
+          durable: this.opts.durable !== false,
+          walCheckpointBytes: this.opts.walCheckpointBytes ?? WAL_CHECKPOINT_BYTES,
+        });
         try {
           await this.writer.start();
         } catch (e) {

@@ -2,34 +2,136 @@
  * The SQLite writer thread: owns the write connection, so the commit and its WAL fsync block this
  * thread instead of the event loop. A server profile (32 connections, SQLite evidence) had
  * better-sqlite3's transaction at 24 % self time of the main thread, plus 7.8 % in the insert loop.
+ * Copying the WAL into the database file is left to a checkpoint thread of its own
+ * (sqlite-wal-checkpoint-worker.ts), which this thread starts and asks for a checkpoint every
+ * {@link WAL_CHECKPOINT_BYTES} of records.
  *
  * Protocol (messages from the main thread, see sqlite-writer.ts):
- * - `{ id, rows, checkpoints }` → `{ id }` once committed, or `{ id, error }`;
+ * - `{ id, epoch, rows, checkpoints }` → `{ id }` once committed, or `{ id, error }`; after a
+ *   failed batch, later batches of the same epoch (sent before the main thread saw the failure)
+ *   are refused without being tried, so none commits ahead of the failed one;
  * - `{ close: true }` → closes the database and ends the thread.
  * At start it posts `{ ready: true }`, or `{ error }` when the database cannot be opened.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { once } from 'node:events';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { type AppendRows, type CheckpointRow, configureWriter, prepareAppend } from './sqlite-insert.js';
+import { COL, ROW_WIDTH } from './record-row.js';
+import {
+  type AppendRows,
+  type CheckpointRow,
+  configureWriter,
+  prepareAppend,
+  setWalAutoCheckpoint,
+  WAL_CHECKPOINT_BYTES,
+} from './sqlite-insert.js';
+import type { WalCheckpointData } from './sqlite-wal-checkpoint-worker.js';
+import { workerScript } from './worker-script.js';
 
 /** What the main thread passes to the writer thread. */
 export interface WriterData {
   path: string;
   durable: boolean;
+  /** WAL bytes between checkpoints; default {@link WAL_CHECKPOINT_BYTES}. */
+  walCheckpointBytes?: number;
 }
 
-type Request = { id: number; rows: unknown[]; checkpoints: CheckpointRow[] } | { close: true };
+type Request = { id: number; epoch: number; rows: unknown[]; checkpoints: CheckpointRow[] } | { close: true };
+
+/**
+ * While the checkpoint thread runs, this connection still checkpoints by itself once the WAL passes
+ * this many times the threshold: should that thread fall behind, the WAL stays bounded (at the old
+ * cost of a stall).
+ */
+const SAFETY_NET_FACTOR = 4;
+/** WAL bytes a record adds besides its JSON text: the other columns and four index entries. */
+const ROW_OVERHEAD_BYTES = 300;
+
+/** The checkpoint thread as this thread sees it: asked for a checkpoint every so many bytes. */
+class WalCheckpointer {
+  private readonly worker: Worker;
+  private ready = false;
+  private running = false;
+  private closing = false;
+  private written = 0;
+
+  /** `onLost` runs if the thread fails to start, fails or ends unasked. */
+  constructor(
+    path: string,
+    private readonly threshold: number,
+    onLost: () => void,
+  ) {
+    const how = workerScript('sqlite-wal-checkpoint-worker');
+    const data: WalCheckpointData = { path };
+    this.worker = new Worker(how.script, { workerData: data, eval: how.eval });
+    this.worker.unref();
+    let lost = false;
+    const lose = () => {
+      if (lost || this.closing) return;
+      lost = true;
+      this.ready = false;
+      onLost();
+    };
+    this.worker.on('message', (m: { ready: true } | { done: true } | { error: string }) => {
+      if ('ready' in m) {
+        this.ready = true;
+        this.wrote(0); // what was written while it started
+      } else if ('done' in m) this.running = false;
+      else if (!this.ready) lose();
+      // A failed checkpoint is retried at the next threshold; the safety net bounds the WAL meanwhile.
+      else this.running = false;
+    });
+    this.worker.on('error', lose);
+    this.worker.on('exit', lose);
+  }
+
+  /** Counts `bytes` appended to the WAL; past the threshold, asks for a checkpoint unless one runs. */
+  wrote(bytes: number): void {
+    this.written += bytes;
+    if (!this.ready || this.running || this.written < this.threshold) return;
+    this.written = 0;
+    this.running = true;
+    this.worker.postMessage({ checkpoint: true });
+  }
+
+  /** Lets a running checkpoint finish, then ends the thread. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const exited = once(this.worker, 'exit');
+    this.worker.postMessage({ close: true });
+    const timer = setTimeout(() => void this.worker.terminate(), 5000);
+    await exited.catch(() => undefined);
+    clearTimeout(timer);
+  }
+}
+
+/** Bytes the rows of a batch add to the WAL, roughly. */
+function batchBytes(rows: unknown[]): number {
+  let bytes = 0;
+  for (let i = COL.body; i < rows.length; i += ROW_WIDTH)
+    bytes += (rows[i] as string).length + ROW_OVERHEAD_BYTES;
+  return bytes;
+}
 
 const port = parentPort!;
-const { path, durable } = workerData as WriterData;
+const { path, durable, walCheckpointBytes = WAL_CHECKPOINT_BYTES } = workerData as WriterData;
 let db: Database.Database | null = null;
 let append: AppendRows | null = null;
+let checkpointer: WalCheckpointer | null = null;
+/** The epoch of the last failed batch. */
+let failedEpoch = -1;
+let failure = '';
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 try {
   db = new Database(path);
-  configureWriter(db, durable);
+  configureWriter(db, durable, SAFETY_NET_FACTOR * walCheckpointBytes);
   append = prepareAppend(db);
+  // Should the checkpoint thread fail, this connection checkpoints at the threshold itself.
+  checkpointer = new WalCheckpointer(path, walCheckpointBytes, () => {
+    checkpointer = null;
+    if (db) setWalAutoCheckpoint(db, walCheckpointBytes);
+  });
   port.postMessage({ ready: true });
 } catch (e) {
   db?.close();
@@ -37,18 +139,31 @@ try {
   port.postMessage({ error: message(e) });
 }
 
+async function close(): Promise<void> {
+  await checkpointer?.close();
+  checkpointer = null;
+  db?.close();
+  db = null;
+  port.close();
+}
+
 port.on('message', (m: Request) => {
   if ('close' in m) {
-    db?.close();
-    db = null;
-    port.close();
+    void close();
+    return;
+  }
+  if (m.epoch <= failedEpoch) {
+    port.postMessage({ id: m.id, error: `not tried: an earlier batch failed (${failure})` });
     return;
   }
   try {
     if (!append) throw new Error('evidence database is not open');
     append(m.rows, m.checkpoints);
     port.postMessage({ id: m.id });
+    checkpointer?.wrote(batchBytes(m.rows));
   } catch (e) {
-    port.postMessage({ id: m.id, error: message(e) });
+    failedEpoch = m.epoch;
+    failure = message(e);
+    port.postMessage({ id: m.id, error: failure });
   }
 });

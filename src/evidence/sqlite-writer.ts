@@ -9,38 +9,18 @@
  * fails its pending batches with `evidence/store-unavailable` (the sink spills them) and the next
  * batch starts a new one.
  */
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EvidenceError } from './errors.js';
 import type { CheckpointRow } from './sqlite-insert.js';
 import type { WriterData } from './sqlite-write-worker.js';
+import { workerScript } from './worker-script.js';
 
 type Reply = { ready: true } | { error: string; id?: number } | { id: number };
 
 interface Pending {
   resolve: () => void;
   reject: (e: unknown) => void;
-}
-
-/**
- * How to start the worker module beside this one. The built package runs the .js module. Under tsx
- * or vitest this file is TypeScript and Node 20 applies no `--import` loader given in a worker's
- * execArgv, so a small bootstrap registers tsx (a dev dependency) inside the thread first.
- */
-function workerScript(): { script: string | URL; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts'))
-    return { script: new URL('./sqlite-write-worker.js', import.meta.url), eval: false };
-  const module = new URL('./sqlite-write-worker.ts', import.meta.url).href;
-  // The package's `import` entry of tsx/esm/api is the .mjs beside the resolved .cjs one.
-  const api = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(module)}); })`;
-  return { script: boot, eval: true };
 }
 
 /** One writer thread owning the write connection of one SQLite database. */
@@ -50,6 +30,12 @@ export class SqliteWriter {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closing = false;
+  /**
+   * Raised on every failed batch: the thread refuses batches of an epoch whose batch failed, which
+   * are the ones posted before this thread saw the failure, so nothing after a failure commits
+   * ahead of it (the sink spills them all, in order).
+   */
+  private epoch = 0;
 
   constructor(private readonly data: WriterData) {}
 
@@ -66,7 +52,7 @@ export class SqliteWriter {
     if (this.worker) return Promise.resolve(this.worker);
     this.closing = false;
     this.starting ??= new Promise<Worker>((resolve, reject) => {
-      const how = workerScript();
+      const how = workerScript('sqlite-write-worker');
       const w = new Worker(how.script, { workerData: this.data, eval: how.eval });
       let ready = false;
       w.on('message', (m: Reply) => {
@@ -88,8 +74,10 @@ export class SqliteWriter {
         if (!p) return;
         this.pending.delete(m.id);
         if (this.pending.size === 0) w.unref();
-        if ('error' in m) p.reject(this.fail(m.error));
-        else p.resolve();
+        if ('error' in m) {
+          this.epoch++;
+          p.reject(this.fail(m.error));
+        } else p.resolve();
       });
       w.on('error', (e) => this.died(w, e.message, ready ? undefined : reject));
       w.on('exit', (code) => this.died(w, `thread exited (code ${code})`, ready ? undefined : reject));
@@ -118,7 +106,7 @@ export class SqliteWriter {
       this.pending.set(id, { resolve, reject });
     });
     if (this.pending.size === 1) w.ref();
-    w.postMessage({ id, rows, checkpoints });
+    w.postMessage({ id, epoch: this.epoch, rows, checkpoints });
     return done;
   }
 

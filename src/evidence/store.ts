@@ -55,6 +55,11 @@ export interface RecordStore {
    * sink then hands over the next group as soon as one commits, so building and committing overlap.
    */
   readonly offThread?: boolean;
+  /**
+   * Appends the sink may have in flight at once (default 1). A store that takes more commits them
+   * in call order and fails every append made before the caller saw an earlier one fail.
+   */
+  readonly commitsInFlight?: number;
   open(): Promise<void>;
   /** The last record of `stream`, or null for an empty stream. */
   tail(stream: string): Promise<ChainTail | null>;

@@ -4,7 +4,7 @@
  * it, and an idle thread never keeps a process alive.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -62,6 +62,34 @@ describe('SQLite writer thread', () => {
       expect((await verifyStore(store)).ok).toBe(true);
       await store.close();
     }
+  });
+
+  it('creates new databases with 16 KB pages and keeps the page size of an existing one', async () => {
+    const fresh = dbPath();
+    const store = new SqliteStore({ path: fresh });
+    await store.open();
+    await store.append(records(new ChainWriter('default'), 0, 10), []);
+    await store.close();
+    const a = new Database(fresh, { readonly: true });
+    expect(a.pragma('page_size', { simple: true })).toBe(16_384);
+    a.close();
+
+    // A database made by an earlier version with SQLite's default pages.
+    const old = dbPath();
+    const b = new Database(old);
+    b.pragma('page_size = 4096');
+    b.pragma('journal_mode = WAL');
+    b.exec('CREATE TABLE placeholder (x INTEGER)');
+    b.close();
+    const reopened = new SqliteStore({ path: old });
+    await reopened.open();
+    const chain = new ChainWriter('default');
+    await reopened.append(records(chain, 0, 50), []);
+    expect((await verifyStore(reopened)).ok).toBe(true);
+    await reopened.close();
+    const c = new Database(old, { readonly: true });
+    expect(c.pragma('page_size', { simple: true })).toBe(4096);
+    c.close();
   });
 
   it('stores of one file share one writer thread, which ends with the last of them', async () => {
@@ -151,6 +179,92 @@ describe('SQLite writer thread', () => {
     expect((await store.select({})).map((r) => r.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     expect((await verifyStore(store)).ok).toBe(true);
     await store.close();
+  });
+
+  it('refuses the batches sent before it saw a failure and commits the ones sent after', async () => {
+    const path = dbPath();
+    const schema = new SqliteStore({ path, writeThread: 'main' });
+    await schema.open();
+    await schema.close();
+    const writer = new SqliteWriter({ path, durable: true });
+    await writer.start();
+    const chain = new ChainWriter('default');
+    const bad = recordRows(records(chain, 0, 3));
+    bad[0] = { not: 'bindable' }; // SQLite binds no objects: this batch fails in the thread
+    const good = recordRows(records(new ChainWriter('other'), 0, 3));
+    // Both in flight at once, as the sink pipelines them: the second must not commit ahead.
+    const [first, second] = await Promise.allSettled([writer.append(bad, []), writer.append(good, [])]);
+    expect(first).toMatchObject({ status: 'rejected', reason: { code: 'evidence/store-unavailable' } });
+    expect(String((first as PromiseRejectedResult).reason.message)).toMatch(/can only bind/);
+    expect(second).toMatchObject({ status: 'rejected' });
+    expect(String((second as PromiseRejectedResult).reason.message)).toMatch(
+      /not tried: an earlier batch failed/,
+    );
+    // Sent after the failure was seen: tried, and committed.
+    await writer.append(good, []);
+    await writer.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT stream, seq FROM decision_records ORDER BY pos').all()).toEqual([
+      { stream: 'other', seq: 1 },
+      { stream: 'other', seq: 2 },
+      { stream: 'other', seq: 3 },
+    ]);
+    db.close();
+  });
+
+  it('copies the WAL into the database file from its checkpoint thread while the store stays open', async () => {
+    const path = dbPath();
+    const store = new SqliteStore({ path, walCheckpointBytes: 1024 * 1024 });
+    await store.open();
+    const chain = new ChainWriter('default');
+    const sizeBefore = statSync(path).size;
+    // ~2.8 MB of WAL: over the threshold, under the writer's own safety net (4 MB).
+    for (let i = 0; i < 12; i++) await store.append(records(chain, i * 100, 100), []);
+    // The request is asynchronous: give the thread a moment to copy.
+    for (let t = 0; t < 100 && statSync(path).size < sizeBefore + 1024 * 1024; t++)
+      await new Promise((r) => setTimeout(r, 20));
+    // Without the checkpoint thread the database file would keep its size until close.
+    expect(statSync(path).size).toBeGreaterThan(sizeBefore + 1024 * 1024);
+    expect((await verifyStore(store)).ok).toBe(true);
+    await store.close();
+  });
+
+  it('the sink keeps two group commits in flight for a caller that never yields', async () => {
+    const path = dbPath();
+    const sink = new SqliteSink({ path, batchSize: 64 });
+    await sink.open();
+    const store = sink.store;
+    const appendRows = store.appendRows.bind(store);
+    let inFlight = 0;
+    let most = 0;
+    const sizes: number[] = [];
+    store.appendRows = async (rows, cps) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      sizes.push(rows.length / 15);
+      try {
+        await appendRows(rows, cps);
+      } finally {
+        inFlight--;
+      }
+    };
+    // Writes back to back, awaiting only the write 512 places earlier (a tight loop, as in bench:evidence).
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < 2000; i++) {
+      if (i >= 512) await pending[i - 512];
+      pending.push(sink.write(makeInput(i)));
+    }
+    await Promise.all(pending);
+    await sink.close();
+    expect(most).toBe(2);
+    expect(sizes.filter((n) => n === 64).length).toBeGreaterThan(sizes.length / 2);
+    const reader = new SqliteStore({ path, readonly: true });
+    await reader.open();
+    expect((await reader.select({})).map((r) => r.seq)).toEqual(
+      Array.from({ length: 2000 }, (_, i) => i + 1),
+    );
+    expect((await verifyStore(reader)).ok).toBe(true);
+    await reader.close();
   });
 
   it('close lets the batches in flight commit, then ends the thread', async () => {
