@@ -20,6 +20,8 @@ describe('builtin/pii finds validated entities', () => {
     ['server 192.168.10.1 down', 'IP_ADDRESS', '192.168.10.1'],
     ['v6 2001:db8:85a3::8a2e:370:7334 up', 'IP_ADDRESS', '2001:db8:85a3::8a2e:370:7334'],
     ['see https://example.com/path?q=1.', 'URL', 'https://example.com/path?q=1'],
+    ['typed as Http://Example.com/a at the start of a sentence', 'URL', 'Http://Example.com/a'],
+    ['SHOUTED: WWW.EXAMPLE.COM/OFFERS!', 'URL', 'WWW.EXAMPLE.COM/OFFERS'],
     ['routing number 021000021', 'US_BANK_ROUTING', '021000021'],
     ['NI number JG 10 37 65 A', 'UK_NINO', 'JG 10 37 65 A'],
     ['date of birth: 14/02/1987', 'DATE_OF_BIRTH', '14/02/1987'],
