@@ -228,12 +228,10 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     type: 'DOPPLER_TOKEN',
-    keywords: ['dp.pt.', 'dp.st.', 'dp.sa.'],
+    // dp.ct. (CLI tokens) is a keyword too: without it a CLI token alone was never scanned.
+    keywords: ['dp.pt.', 'dp.st.', 'dp.sa.', 'dp.ct.'],
     re: re(`${B}dp\\.(?:pt|st|sa|ct)\\.[A-Za-z0-9]{40,44}${E}`),
     score: 0.97,
-    // The regex also reads dp.ct. tokens, which no keyword announces: tried at the keywords only, a
-    // dp.ct. token next to a dp.pt. one would be missed where the whole-text scan finds it.
-    unanchored: true,
   },
   { type: 'LINEAR_API_KEY', keywords: ['lin_api_'], re: re(`${B}lin_api_[A-Za-z0-9]{40}${E}`), score: 0.99 },
   {

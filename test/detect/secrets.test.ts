@@ -15,6 +15,8 @@ const POSITIVES: [string, string][] = [
   ['OPENAI_API_KEY', 'sk-proj-Qh7TzR9kLm2PxV4nB8wYc3DjQh7TzR9kLm2PxV4nB8wYc3Dj'],
   ['GOOGLE_API_KEY', 'AIzaSyDq7TzR9kLm2PxV4nB8wYc3DjQh7TzR9kL'],
   ['NPM_TOKEN', 'npm_Qh7TzR9kLm2PxV4nB8wYc3DjQh7TzR9kLm2P'],
+  ['DOPPLER_TOKEN', 'dp.ct.Qh7TzR9kLm2PxV4nB8wYc3DjQh7TzR9kLm2PxV4n'],
+  ['DOPPLER_TOKEN', 'dp.st.Qh7TzR9kLm2PxV4nB8wYc3DjQh7TzR9kLm2PxV4n'],
   ['SENDGRID_API_KEY', 'SG.Qh7TzR9kLm2PxV4nB8wYc3.Dj7TzR9kLm2PxV4nB8wYc3DjQh7TzR9kLm2PxV4nB8w'],
   [
     'JWT',
