@@ -55,10 +55,14 @@ class WalCheckpointer {
   private closing = false;
   private written = 0;
 
-  /** `onLost` runs if the thread fails to start, fails or ends unasked. */
+  /**
+   * `onDone` runs when the thread has copied all but a residue of the WAL, `onLost` if it fails to
+   * start, fails or ends unasked.
+   */
   constructor(
     path: string,
     private readonly threshold: number,
+    onDone: () => void,
     onLost: () => void,
   ) {
     const how = workerScript('sqlite-wal-checkpoint-worker');
@@ -76,8 +80,10 @@ class WalCheckpointer {
       if ('ready' in m) {
         this.ready = true;
         this.wrote(0); // what was written while it started
-      } else if ('done' in m) this.running = false;
-      else if (!this.ready) lose();
+      } else if ('done' in m) {
+        this.running = false;
+        onDone();
+      } else if (!this.ready) lose();
       // A failed checkpoint is retried at the next threshold; the safety net bounds the WAL meanwhile.
       else this.running = false;
     });
@@ -127,11 +133,24 @@ try {
   db = new Database(path);
   configureWriter(db, durable, SAFETY_NET_FACTOR * walCheckpointBytes);
   append = prepareAppend(db);
-  // Should the checkpoint thread fail, this connection checkpoints at the threshold itself.
-  checkpointer = new WalCheckpointer(path, walCheckpointBytes, () => {
-    checkpointer = null;
-    if (db) setWalAutoCheckpoint(db, walCheckpointBytes);
-  });
+  checkpointer = new WalCheckpointer(
+    path,
+    walCheckpointBytes,
+    // The residue the thread left, copied here between two commits: the next commit then finds the
+    // WAL wholly copied and restarts it from the beginning (see sqlite-wal-checkpoint-worker.ts).
+    () => {
+      try {
+        db?.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // The safety net or the next request will do it.
+      }
+    },
+    // Should the checkpoint thread fail, this connection checkpoints at the threshold itself.
+    () => {
+      checkpointer = null;
+      if (db) setWalAutoCheckpoint(db, walCheckpointBytes);
+    },
+  );
   port.postMessage({ ready: true });
 } catch (e) {
   db?.close();
