@@ -45,6 +45,12 @@ export interface ChainedSinkOptions {
    * process is refused when `stream` was given, else this writer takes `<stream>-<pid>`.
    */
   lockPath?: string;
+  /**
+   * With `lockPath`: treat `stream` as a preference, not a demand — when another live process holds
+   * it, take `<stream>-<pid>` as for an implicit stream (a short-lived writer such as the CLI's admin
+   * audit, beside a server holding `admin`).
+   */
+  streamFallback?: boolean;
 }
 
 /**
@@ -144,7 +150,7 @@ export class ChainedSink implements EvidenceSink {
       this.lock = lockStream(
         this.options.lockPath,
         this.options.stream ?? 'default',
-        this.options.stream !== undefined,
+        this.options.stream !== undefined && this.options.streamFallback !== true,
       );
       this.streamName = this.lock.stream;
     }

@@ -56,7 +56,8 @@ export interface AuthConfig {
 /** An authenticated (or anonymous) caller. */
 export interface Caller {
   id: string;
-  kind: 'anonymous' | 'api-key' | 'jwt';
+  /** `cli`: an operator running a `rampart` admin command against the stores directly (no server). */
+  kind: 'anonymous' | 'api-key' | 'jwt' | 'cli';
   scopes: ReadonlySet<string>;
 }
 

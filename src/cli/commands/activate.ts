@@ -11,10 +11,24 @@ import { formatBundleDiagnostic, isBundleError } from '../../bundle/errors.js';
 import { type Governance, parseGovernance } from '../../bundle/governance.js';
 import type { CandidateStage } from '../../bundle/policy-runtime.js';
 import { formatDiagnostic, isPolicyError } from '../../policy/errors.js';
+import type { PolicyRef } from '../../policy/types.js';
 import type { AdminBundleStore } from '../../server/admin/bundles.js';
 import { describeNotice, openSharedActivation } from '../../server/cluster/shared-activation.js';
 import { resolveServeConfig } from '../../server/config.js';
 import { isServerError } from '../../server/errors.js';
+import {
+  AUDIT_HELP,
+  type AuditFlags,
+  auditOptions,
+  CliAudit,
+  CliAuditUnavailable,
+  policyRefOf,
+  recordDone,
+  refusalsRecorded,
+  reportAuditUnavailable,
+  submittedBundle,
+  UNKNOWN_POLICY,
+} from '../admin-audit.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit.js';
 import { readInputFile } from './sign.js';
 
@@ -32,6 +46,24 @@ export interface StateCommandOptions {
   governance?: string;
   actor?: string;
   reason?: string;
+  /** Evidence store of the admin audit record (default: the server's; see admin-audit.ts). */
+  evidence?: string;
+}
+
+/** The admin audit flags of a store command. */
+export function auditFlagsOf(opts: StateCommandOptions): AuditFlags {
+  return {
+    ...(opts.evidence !== undefined ? { evidence: opts.evidence } : {}),
+    ...(opts.config !== undefined ? { config: opts.config } : {}),
+    ...(opts.database !== undefined ? { database: opts.database } : {}),
+    ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
+    ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
+  };
+}
+
+/** The active policy after a change, for the admin record (unknown when it cannot be read). */
+export async function activeRef(store: AdminBundleStore): Promise<PolicyRef> {
+  return store.activeBundle().then(policyRefOf, () => UNKNOWN_POLICY);
 }
 
 /** An opened activation store and how to describe it to the operator. */
@@ -240,29 +272,55 @@ export async function runActivate(
   if (!opts.reason) throw new UsageError('--reason is required: it is recorded in the activation history');
   const meta = { actor: opts.actor ?? defaultActor(), reason: opts.reason };
   let target: ActivationTarget | undefined;
+  let audit: CliAudit | undefined;
   try {
     target = await openTarget(opts, env);
+    // The audit log first: an action that could not be recorded must not happen.
+    audit = await CliAudit.open(auditFlagsOf(opts), env);
+    const store = target.store;
+    const submitted = submittedBundle(text);
+    const event = {
+      action: stage ? (`bundles.${stage.mode}` as const) : ('bundles.activate' as const),
+      target: submitted.target,
+      digest: submitted.digest,
+      reason: opts.reason,
+      detail: stage ? stageDetail(stage) : {},
+    };
+    let line: string;
     if (stage) {
-      const v = await target.store.stage(text, stage, meta, 'cli');
+      const v = await refusalsRecorded(audit, event, io, () => store.stage(text, stage, meta, 'cli'));
       const m = v.bundle.manifest;
-      io.stdout.write(
-        `staged ${m.name}@${m.version} ${v.digest} ${describeStage(stage)} → ${target.candidateWhere()}\n`,
-      );
+      line = `staged ${m.name}@${m.version} ${v.digest} ${describeStage(stage)} → ${target.candidateWhere()}\n`;
     } else {
-      const v = await target.store.activate(text, meta, 'cli');
+      const v = await refusalsRecorded(audit, event, io, () => store.activate(text, meta, 'cli'));
       const m = v.bundle.manifest;
-      io.stdout.write(
-        `activated ${m.name}@${m.version} ${v.digest} (signed by ${v.approvers.join(', ')}) → ${target.where()}\n`,
-      );
+      line = `activated ${m.name}@${m.version} ${v.digest} (signed by ${v.approvers.join(', ')}) → ${target.where()}\n`;
     }
+    io.stdout.write(line);
     target.afterChange(io);
-    return EXIT_OK;
+    audit.setPolicy(await activeRef(store));
+    return await recordDone(audit, { ...event, outcome: 'ok' }, io, EXIT_OK);
   } catch (error) {
     if (error instanceof UsageError) throw error;
+    if (error instanceof CliAuditUnavailable) return reportAuditUnavailable(error, io);
     return reportLifecycleError(error, io);
   } finally {
+    await audit?.close();
     await target?.close();
   }
+}
+
+/** The non-secret facts of a stage the admin API records (counts of tenants and principals). */
+export function stageDetail(stage: CandidateStage): Record<string, string | number | string[]> {
+  const detail: Record<string, string | number | string[]> = { mode: stage.mode };
+  if (stage.mode === 'rollout') {
+    if (stage.percent !== undefined) detail.percent = stage.percent;
+    if (stage.hashBy) detail.hashBy = stage.hashBy;
+    if (stage.cohorts) detail.cohorts = stage.cohorts;
+    if (stage.tenants) detail.tenants = stage.tenants.length;
+    if (stage.principals) detail.principals = stage.principals.length;
+  }
+  return detail;
 }
 
 /** Where a command writes. */
@@ -312,16 +370,19 @@ function collect(value: string, previous: string[] = []): string[] {
 
 /** Registers `rampart activate`. */
 export function registerActivate(program: Command): void {
-  storeOptions(
-    program
-      .command('activate')
-      .description(
-        'verify a signed bundle and make it active in the activation store servers follow (a state directory or PostgreSQL)',
-      )
-      .argument('<bundle>', 'signed bundle file'),
+  auditOptions(
+    storeOptions(
+      program
+        .command('activate')
+        .description(
+          'verify a signed bundle and make it active in the activation store servers follow (a state directory or PostgreSQL); leaves an admin audit record',
+        )
+        .argument('<bundle>', 'signed bundle file'),
+    ),
+    false,
   )
-    .option('--actor <who>', 'who is activating (default: $USER)')
-    .option('--reason <text>', 'why (required; recorded in the activation history)')
+    .option('--actor <who>', 'who is activating (default: $USER; $USER@host in the admin record)')
+    .option('--reason <text>', 'why (required; recorded in the activation history and the admin record)')
     .option(
       '--shadow',
       'stage as a shadow candidate instead: evaluated beside the active bundle, never enforcing',
@@ -337,7 +398,7 @@ export function registerActivate(program: Command): void {
     .option('--principal <id>', 'roll out to this principal; repeatable', collect)
     .addHelpText(
       'after',
-      `\nActivating a bundle that is staged promotes it and ends its shadow or rollout.\n${STORE_HELP}`,
+      `\nActivating a bundle that is staged promotes it and ends its shadow or rollout.\n${STORE_HELP}${AUDIT_HELP}`,
     )
     .action(async (bundle: string, opts: ActivateCommandOptions) => {
       process.exitCode = await runActivate(bundle, opts);

@@ -25,12 +25,25 @@ import type { Governance } from '../../bundle/governance.js';
 import { parseGovernance } from '../../bundle/governance.js';
 import { loadSigningKey } from '../../bundle/keys.js';
 import { readPolicyView } from '../../bundle/policy-view.js';
+import { type AdminEvent, contentDigest } from '../../server/admin/audit.js';
 import { admitGrant } from '../../server/admin/exceptions.js';
 import { describeNotice } from '../../server/cluster/shared-activation.js';
 import { openSharedExceptions, type SharedExceptions } from '../../server/cluster/shared-exceptions.js';
 import { isServerError, ServerError } from '../../server/errors.js';
+import {
+  AUDIT_HELP,
+  auditOptions,
+  CliAudit,
+  CliAuditUnavailable,
+  policyRefOf,
+  recordDone,
+  recordRefused,
+  refusalsRecorded,
+  reportAuditUnavailable,
+} from '../admin-audit.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit.js';
 import {
+  auditFlagsOf,
   type CommandIo,
   defaultActor,
   reportLifecycleError,
@@ -56,6 +69,8 @@ export interface GrantCommandOptions extends ExceptionsStoreOptions {
   /** The bundle whose rules are waived (file store); a shared store checks against its active bundle. */
   bundle?: string;
   review?: string;
+  /** Who grants, as the admin record names them (the grant itself names its signing granter). */
+  actor?: string;
 }
 
 /** Options of `exceptions revoke`. */
@@ -221,53 +236,94 @@ export async function runExceptionsGrant(
   if (where.kind === 'file' && opts.bundle === undefined)
     throw new UsageError('-b/--bundle <file> is required: the bundle whose rules are waived');
   let shared: SharedExceptions | undefined;
+  let audit: CliAudit | undefined;
   try {
     const governance = await readGovernance(where.governance as string);
     const key = loadSigningKey(await readInputFile(opts.key, 'key'));
     if (where.kind === 'shared') shared = await openShared(where, governance);
-    const ruleRisk = shared
-      ? await activeRuleRisk(shared)
-      : ruleRiskFromView(
-          readPolicyView(bundleTexts(parseBundle(await readInputFile(opts.bundle as string, 'bundle')))),
-        );
-    const grant = createExceptionGrant(
-      {
-        rules: opts.rule,
-        scope: parseScope(opts.scope),
-        durationMs,
-        reason: opts.reason,
-        now,
-        ...(review ? { review } : {}),
-      },
-      key,
-      governance,
-      ruleRisk,
+    const bundle = shared ? undefined : parseBundle(await readInputFile(opts.bundle as string, 'bundle'));
+    // The audit log first: an action that could not be recorded must not happen.
+    audit = await CliAudit.open(auditFlagsOf(opts), env);
+    const log = audit;
+    log.setPolicy(
+      policyRefOf(shared ? await shared.activation?.activeBundle().catch(() => undefined) : bundle),
     );
+    // A grant that cannot even be made is refused before it has an id.
+    const early: Omit<AdminEvent, 'outcome' | 'code'> = {
+      action: 'exceptions.grant',
+      target: '(new grant)',
+      reason: opts.reason,
+      detail: { rules: opts.rule },
+    };
+    const made = await refusalsRecorded(log, early, io, async () => {
+      const ruleRisk = shared
+        ? await activeRuleRisk(shared)
+        : ruleRiskFromView(readPolicyView(bundleTexts(bundle as NonNullable<typeof bundle>)));
+      const grant = createExceptionGrant(
+        {
+          rules: opts.rule,
+          scope: parseScope(opts.scope),
+          durationMs,
+          reason: opts.reason,
+          now,
+          ...(review ? { review } : {}),
+        },
+        key,
+        governance,
+        ruleRisk,
+      );
+      return { grant, ruleRisk };
+    });
+    const { grant, ruleRisk } = made;
+    // The admin API's record of a grant: its id, the digest of the signed envelope (never the signature).
+    const event = {
+      action: 'exceptions.grant' as const,
+      target: grant.grant.id,
+      digest: contentDigest(grant),
+      reason: grant.grant.reason,
+      detail: {
+        rules: grant.grant.rules,
+        granter: grant.grant.granter,
+        expires: grant.grant.expires,
+        risk: grant.risk,
+      },
+    };
     if (shared && where.kind === 'shared') {
-      // The admin API's own checks, so a grant the instances would refuse is never stored; judged
-      // by the wall clock, as the instances judge it (`now` only dates the grant).
-      const ok = admitGrant(grant, { governance, now: new Date(), ruleRisk });
-      await shared.exceptions.add(ok);
-      io.stdout.write(`${describeGrant(ok)} → ${sharedWhere(where, shared)}\n`);
-      reportNotice(shared, io);
-      return EXIT_OK;
+      const store = shared;
+      const ok = await refusalsRecorded(log, { ...event, reason: '' }, io, async () => {
+        // The admin API's own checks, so a grant the instances would refuse is never stored; judged
+        // by the wall clock, as the instances judge it (`now` only dates the grant).
+        const ok = admitGrant(grant, { governance, now: new Date(), ruleRisk });
+        await store.exceptions.add(ok);
+        return ok;
+      });
+      io.stdout.write(`${describeGrant(ok)} → ${sharedWhere(where, store)}\n`);
+      reportNotice(store, io);
+      return await recordDone(log, { ...event, outcome: 'ok' }, io, EXIT_OK);
     }
     const path = (where as { path: string }).path;
     const existing = await readExisting(path);
     const loaded =
       existing === undefined ? undefined : loadExceptions(existing, { governance, now, ruleRisk });
     // Keep verified grants (expired ones too, as the audit trail); drop nothing silently: refuse when the file has forged entries.
-    if (loaded && loaded.rejected.length > 0)
-      throw new UsageError(
+    if (loaded && loaded.rejected.length > 0) {
+      const error = new UsageError(
         `${path} holds ${loaded.rejected.length} grant(s) that fail verification; fix or remove them first (rampart exceptions list)`,
       );
-    await writeFileAtomic(path, serializeExceptions([...(loaded?.verified ?? []), grant]));
+      await recordRefused(log, event, new ServerError('exception/invalid', 422, error.message), io);
+      throw error;
+    }
+    await refusalsRecorded(log, event, io, () =>
+      writeFileAtomic(path, serializeExceptions([...(loaded?.verified ?? []), grant])),
+    );
     io.stdout.write(`${describeGrant(grant)} → ${path}\n`);
-    return EXIT_OK;
+    return await recordDone(log, { ...event, outcome: 'ok' }, io, EXIT_OK);
   } catch (error) {
     if (error instanceof UsageError) throw error;
+    if (error instanceof CliAuditUnavailable) return reportAuditUnavailable(error, io);
     return reportRefusal(error, io);
   } finally {
+    await audit?.close();
     await shared?.close();
   }
 }
@@ -285,39 +341,81 @@ export async function runExceptionsRevoke(
   if (!opts.reason?.trim()) throw new UsageError('--reason is required: say why the grant ends early');
   const where = resolveExceptionsStore(opts, env, false);
   const actor = opts.actor ?? defaultActor();
+  const reason = opts.reason.trim();
   let shared: SharedExceptions | undefined;
+  let audit: CliAudit | undefined;
+  const notFound = (place: string) =>
+    new ServerError('exception/not-found', 404, `no grant ${id} in ${place}`);
   try {
-    if (where.kind === 'shared') {
-      shared = await openShared(where, undefined);
-      if ((await shared.exceptions.remove(id)) === undefined) {
-        io.stderr.write(`refused: exception/not-found: no grant ${id} in ${sharedWhere(where, shared)}\n`);
-        return EXIT_FAILURE;
+    if (where.kind === 'shared') shared = await openShared(where, undefined);
+    // The audit log first: an action that could not be recorded must not happen.
+    audit = await CliAudit.open(auditFlagsOf(opts), env);
+    const event = { action: 'exceptions.revoke' as const, target: id, reason };
+    if (shared) {
+      const store = shared;
+      const place = sharedWhere(where as Extract<ExceptionsWhere, { kind: 'shared' }>, store);
+      // The grant as stored, for the record's digest and rules (best effort: the delete decides).
+      const found = await store.exceptions
+        .read()
+        .then((r) => findGrant(r.text, id))
+        .catch(() => undefined);
+      await refusalsRecorded(audit, event, io, async () => {
+        if (!(await store.exceptions.remove(id))) throw notFound(place);
+      });
+      io.stdout.write(`revoked ${id} by ${actor}: ${reason} → ${place}\n`);
+      reportNotice(store, io);
+      return await recordDone(audit, { ...event, outcome: 'ok', ...revokedFacts(found) }, io, EXIT_OK);
+    }
+    const path = (where as { path: string }).path;
+    const { doc, found, rest } = await refusalsRecorded(audit, event, io, async () => {
+      const text = await readExisting(path);
+      let doc: { grants?: unknown } | undefined;
+      try {
+        doc = text === undefined ? undefined : (JSON.parse(text) as { grants?: unknown });
+      } catch (e) {
+        throw new ServerError(
+          'exception/invalid',
+          422,
+          `exceptions file is not JSON: ${(e as Error).message}`,
+        );
       }
-      io.stdout.write(`revoked ${id} by ${actor}: ${opts.reason.trim()} → ${sharedWhere(where, shared)}\n`);
-      reportNotice(shared, io);
-      return EXIT_OK;
-    }
-    const text = await readExisting(where.path);
-    const doc = text === undefined ? undefined : (JSON.parse(text) as { grants?: unknown });
-    const grants = Array.isArray(doc?.grants) ? (doc.grants as { grant?: { id?: unknown } }[]) : [];
-    const rest = grants.filter((g) => g?.grant?.id !== id);
-    if (rest.length === grants.length) {
-      io.stderr.write(`refused: exception/not-found: no grant ${id} in ${where.path}\n`);
-      return EXIT_FAILURE;
-    }
+      const grants = Array.isArray(doc?.grants) ? (doc.grants as { grant?: { id?: unknown } }[]) : [];
+      const found = grants.find((g) => g?.grant?.id === id);
+      if (found === undefined) throw notFound(path);
+      return { doc, found, rest: grants.filter((g) => g !== found) };
+    });
     // The other entries are kept as they are, verified or not: revoking one grant judges no other.
-    await writeFileAtomic(where.path, prettyCanonicalJson({ ...(doc as object), grants: rest }));
-    io.stdout.write(`revoked ${id} by ${actor}: ${opts.reason.trim()} → ${where.path}\n`);
-    return EXIT_OK;
+    await refusalsRecorded(audit, event, io, () =>
+      writeFileAtomic(path, prettyCanonicalJson({ ...(doc as object), grants: rest })),
+    );
+    io.stdout.write(`revoked ${id} by ${actor}: ${reason} → ${path}\n`);
+    return await recordDone(audit, { ...event, outcome: 'ok', ...revokedFacts(found) }, io, EXIT_OK);
   } catch (error) {
-    if (error instanceof SyntaxError) {
-      io.stderr.write(`refused: exception/invalid: exceptions file is not JSON: ${error.message}\n`);
-      return EXIT_FAILURE;
-    }
+    if (error instanceof CliAuditUnavailable) return reportAuditUnavailable(error, io);
     return reportRefusal(error, io);
   } finally {
+    await audit?.close();
     await shared?.close();
   }
+}
+
+/** A grant envelope by id in an exceptions document's text, if there. */
+function findGrant(text: string | undefined, id: string): unknown {
+  if (text === undefined) return undefined;
+  const doc = JSON.parse(text) as { grants?: unknown };
+  return Array.isArray(doc.grants)
+    ? (doc.grants as { grant?: { id?: unknown } }[]).find((g) => g?.grant?.id === id)
+    : undefined;
+}
+
+/** What the admin API records of a revoked grant: the digest of its envelope and its rules. */
+function revokedFacts(found: unknown): Pick<AdminEvent, 'digest' | 'detail'> {
+  if (found === undefined) return {};
+  const rules = (found as { grant?: { rules?: unknown } }).grant?.rules;
+  return {
+    digest: contentDigest(found),
+    ...(Array.isArray(rules) ? { detail: { rules: rules.map(String) } } : {}),
+  };
 }
 
 /** Lists grants; returns the exit code (1 when any grant fails verification). */
@@ -400,8 +498,14 @@ export function registerExceptions(program: Command): void {
   const cmd = program
     .command('exceptions')
     .description('grant, revoke and review scoped, time-boxed, signed rule exceptions');
-  storeOptions(
-    cmd.command('grant').description('sign a grant that waives named rules for a scope until it expires'),
+  auditOptions(
+    storeOptions(
+      cmd
+        .command('grant')
+        .description(
+          'sign a grant that waives named rules for a scope until it expires; leaves an admin audit record',
+        ),
+    ),
   )
     .requiredOption('--rule <id>', 'rule to waive (repeatable)', (v: string, prev: string[] = []) => [
       ...prev,
@@ -414,21 +518,26 @@ export function registerExceptions(program: Command): void {
     .option('-b, --bundle <file>', 'the bundle whose rules are waived (file store)')
     .option('-f, --file <file>', 'exceptions file (default: exceptions.json beside the bundle)')
     .option('--review <duration>', 'review date from now (default: the expiry)')
-    .addHelpText('after', EXCEPTIONS_STORE_HELP)
+    .addHelpText('after', `${EXCEPTIONS_STORE_HELP}${AUDIT_HELP}`)
     .action(async (opts: GrantCommandOptions) => {
       process.exitCode = await runExceptionsGrant(opts);
     });
-  storeOptions(
-    cmd
-      .command('revoke')
-      .description('end a grant before its expiry (no signature needed: it only makes decisions stricter)')
-      .argument('<id>', 'grant id (ex-…)'),
+  auditOptions(
+    storeOptions(
+      cmd
+        .command('revoke')
+        .description(
+          'end a grant before its expiry (no signature needed: it only makes decisions stricter); leaves an admin audit record',
+        )
+        .argument('<id>', 'grant id (ex-…)'),
+    ),
+    false,
   )
     .requiredOption('--reason <text>', 'why the grant ends early')
-    .option('--actor <who>', 'who is revoking (default: $USER)')
+    .option('--actor <who>', 'who is revoking (default: $USER; $USER@host in the admin record)')
     .option('-b, --bundle <file>', 'bundle; the exceptions file beside it is changed')
     .option('-f, --file <file>', 'exceptions file')
-    .addHelpText('after', EXCEPTIONS_STORE_HELP)
+    .addHelpText('after', `${EXCEPTIONS_STORE_HELP}${AUDIT_HELP}`)
     .action(async (id: string, opts: RevokeCommandOptions) => {
       process.exitCode = await runExceptionsRevoke(id, opts);
     });
