@@ -158,6 +158,16 @@ export interface ClientLogQuery {
   order?: 'asc' | 'desc';
 }
 
+/** Decision latency of a route in a stats window (µs), against the window before it. */
+export interface ClientRouteLatency {
+  p50: number | null;
+  p99: number | null;
+  previousP50: number | null;
+  previousP99: number | null;
+  /** (p99 − previous p99) / previous p99, or null when either is missing. */
+  p99Change: number | null;
+}
+
 /** Signals over a window (as `rampart logs stats --json`). */
 export interface ClientStats {
   window: { since: string; until: string };
@@ -172,7 +182,7 @@ export interface ClientStats {
   byRule: Record<string, { total: number; blocked: number; blockedRate: number; appeals: number }>;
   byRoute: Record<
     string,
-    { total: number; blocked: number; blockedRate: number; latencyUs: Record<string, number | null> }
+    { total: number; blocked: number; blockedRate: number; latencyUs: ClientRouteLatency }
   >;
   [field: string]: unknown;
 }
