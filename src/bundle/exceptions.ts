@@ -276,6 +276,20 @@ export function serializeExceptions(grants: SignedExceptionGrant[]): string {
   return prettyCanonicalJson({ format: EXCEPTIONS_FORMAT, grants: sorted });
 }
 
+/**
+ * How long an expired grant stays in a store (listed as expired) before the next write drops it.
+ * Expired grants never apply, and each grant and revocation is in the admin audit trail, so dropping
+ * them loses no evidence; keeping them all would make every read verify a signature per grant ever
+ * made.
+ */
+export const EXPIRED_GRANT_KEEP_MS = 30 * 86_400_000;
+
+/** Whether `grant` expired more than `keepMs` before `now` (a store may then drop it). */
+export function isLongExpired(grant: ExceptionGrant, now: Date, keepMs = EXPIRED_GRANT_KEEP_MS): boolean {
+  const e = Date.parse(grant.expires);
+  return Number.isFinite(e) && e <= now.getTime() - keepMs;
+}
+
 /** Grants that expire within `withinMs` of `now` (and have not yet expired), soonest first. */
 export function expiringWithin(
   grants: SignedExceptionGrant[],

@@ -117,7 +117,8 @@ export class PgExceptionsStore {
       `WITH changed AS (${statement} RETURNING envelope)
        , bumped AS (UPDATE ${this.s}.exceptions_state SET revision = revision + 1
                      WHERE id = 1 AND EXISTS (SELECT 1 FROM changed) RETURNING revision)
-       SELECT (SELECT revision FROM bumped) AS revision, (SELECT envelope FROM changed LIMIT 1) AS envelope`,
+       SELECT (SELECT revision FROM bumped) AS revision, (SELECT envelope FROM changed LIMIT 1) AS envelope,
+              (SELECT count(*) FROM changed) AS changed`,
       values,
     );
     const row = res.rows[0] as { revision: string | null; envelope: unknown };
@@ -138,6 +139,18 @@ export class PgExceptionsStore {
       [env.grant.id, env.grant.grantedAt ?? '', env.grant.expires, JSON.stringify(env)],
     );
     return res !== undefined;
+  }
+
+  /**
+   * Drops grants that expired before `before` (see `EXPIRED_GRANT_KEEP_MS`); the number dropped.
+   * `expires` is the grant's own RFC 3339 text, so it is compared as a time, not as text.
+   */
+  async pruneExpired(before: Date): Promise<number> {
+    const res = await this.change(
+      `DELETE FROM ${this.s}.exception_grants WHERE expires::timestamptz < $1::timestamptz`,
+      [before.toISOString()],
+    );
+    return Number((res?.rows[0] as { changed?: string } | undefined)?.changed ?? 0);
   }
 
   /** Removes a grant; the stored envelope, or undefined when there was none with that id. */

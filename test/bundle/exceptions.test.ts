@@ -7,6 +7,7 @@ import { compileBundle } from '../../src/bundle/bundle-policy.js';
 import {
   createExceptionGrant,
   expiringWithin,
+  isLongExpired,
   loadExceptions,
   parseScope,
   ruleRiskFromView,
@@ -269,5 +270,19 @@ describe('rampart exceptions (CLI functions)', () => {
     ).toBe(0);
     expect(t.out.join('')).toContain('tenant=zeta');
     expect(t.out.join('')).toContain('1 expired grant(s)');
+  });
+});
+
+describe('isLongExpired', () => {
+  const now = new Date('2026-11-26T12:00:00Z');
+  it.each([
+    ['expires in the future', '2026-12-01T00:00:00Z', false],
+    ['expired yesterday', '2026-11-25T12:00:00Z', false],
+    ['expired 29 days ago', '2026-10-28T12:00:00Z', false],
+    ['expired exactly 30 days ago', '2026-10-27T12:00:00Z', true],
+    ['expired 40 days ago, written with an offset', '2026-10-17T14:00:00+02:00', true],
+    ['an unreadable expiry is never dropped', 'not a time', false],
+  ])('%s', (_label, expires, expected) => {
+    expect(isLongExpired({ expires } as Parameters<typeof isLongExpired>[0], now)).toBe(expected);
   });
 });

@@ -57,6 +57,7 @@ describe('PgExceptionsStore without a database', () => {
     expect(await codeOf(() => store.revision())).toBe('source/fetch-failed');
     expect(await codeOf(() => store.add(grantFor('acme')))).toBe('source/fetch-failed');
     expect(await codeOf(() => store.remove('ex-1'))).toBe('source/fetch-failed');
+    expect(await codeOf(() => store.pruneExpired(new Date()))).toBe('source/fetch-failed');
   });
 
   it('fails to open an unreachable database at once, with source/fetch-failed', async () => {
@@ -119,6 +120,35 @@ describe.skipIf(!available && !inCi)('PgExceptionsStore (real PostgreSQL)', () =
     expect(await store.revision()).toBe(3);
     expect(announced).toEqual([1, 2, 3]);
     expect(JSON.parse((await store.read()).text).grants).toEqual([b]);
+  });
+
+  it('prunes grants expired before a time, as times whatever their offset, with one revision', async () => {
+    const DAY = 24 * HOUR;
+    const before = await store.revision();
+    const old = grantFor('old-co', new Date(Date.now() - 40 * DAY));
+    const recent = grantFor('recent-co', new Date(Date.now() - 2 * DAY));
+    await store.add(old);
+    await store.add(recent);
+    // The same instant as `old`'s expiry, written with an offset: as text it would sort after the cut.
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    const shifted = new Date(Date.parse(old.grant.expires)).toISOString().replace('Z', '+00:00');
+    await c.query(`UPDATE "${schema}".exception_grants SET expires = $2 WHERE id = $1`, [
+      old.grant.id,
+      shifted,
+    ]);
+    await c.end();
+    expect(await store.pruneExpired(new Date(Date.now() - 30 * DAY))).toBe(1);
+    expect(await store.revision()).toBe(before + 3);
+    const ids = JSON.parse((await store.read()).text).grants.map(
+      (g: { grant: { id: string } }) => g.grant.id,
+    );
+    expect(ids).toContain(recent.grant.id);
+    expect(ids).not.toContain(old.grant.id);
+    // Nothing left to prune: no revision, no notice.
+    expect(await store.pruneExpired(new Date(Date.now() - 30 * DAY))).toBe(0);
+    expect(await store.revision()).toBe(before + 3);
+    await store.remove(recent.grant.id);
   });
 
   it('stores a tampered row as given; the reader rejects it with its stable code', async () => {

@@ -1,9 +1,9 @@
 /** Admin API, exceptions: granter-signed grants are verified, applied at once, listed and revoked. */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bundleTexts } from '../../src/bundle/bundle-format.js';
-import { createExceptionGrant, ruleRiskFromView } from '../../src/bundle/exceptions.js';
+import { createExceptionGrant, ruleRiskFromView, serializeExceptions } from '../../src/bundle/exceptions.js';
 import { readPolicyView } from '../../src/bundle/policy-view.js';
 import { makeGovernance } from '../bundle/bundle-fixtures.js';
 import {
@@ -85,6 +85,21 @@ describe('exception grants over the admin API', () => {
     ]);
     // The audit keeps a digest of the grant, not its signature.
     expect(JSON.stringify(audit)).not.toContain(grant.signature);
+  });
+
+  it('drops grants expired over 30 days ago from exceptions.json when it next grants, keeping recent ones', async () => {
+    const DAY = 24 * HOUR;
+    const longGone = signedGrant({ now: new Date(Date.now() - 40 * DAY) });
+    const lately = signedGrant({ now: new Date(Date.now() - 2 * DAY) });
+    await writeFile(join(t.store.dir, 'exceptions.json'), serializeExceptions([longGone, lately]));
+    const fresh = signedGrant();
+    expect((await t.call('granter', 'POST', '/v1/admin/exceptions/grant', { grant: fresh })).status).toBe(
+      200,
+    );
+    const file = JSON.parse(await readFile(join(t.store.dir, 'exceptions.json'), 'utf8'));
+    expect(file.grants.map((g: { grant: { id: string } }) => g.grant.id).sort()).toEqual(
+      [lately.grant.id, fresh.grant.id].sort(),
+    );
   });
 
   it('refuses forged, unauthorised, over-long, unknown-rule and expired grants with stable codes', async () => {

@@ -17,6 +17,7 @@ import { bundleTexts } from '../../bundle/bundle-format.js';
 import { isBundleError } from '../../bundle/errors.js';
 import {
   EXCEPTIONS_FORMAT,
+  isLongExpired,
   loadExceptions,
   ruleRiskFromView,
   type SignedExceptionGrant,
@@ -36,11 +37,12 @@ export type ExceptionsTarget = (grants: readonly ExceptionGrant[] | undefined) =
 
 /**
  * Where grants are kept. `read` returns the text of an exceptions file (undefined: none yet); `add`
- * and `remove` get the verified grants just read, for a store that rewrites them all.
+ * and `remove` get the verified grants just read, for a store that rewrites them all. `add` also
+ * drops grants expired for longer than `EXPIRED_GRANT_KEEP_MS` (30 days) at `now`.
  */
 export interface ExceptionsBackend {
   read(): Promise<string | undefined>;
-  add(grant: SignedExceptionGrant, verified: readonly SignedExceptionGrant[]): Promise<void>;
+  add(grant: SignedExceptionGrant, verified: readonly SignedExceptionGrant[], now: Date): Promise<void>;
   /** False when the store holds no grant `id` (another instance may have revoked it first). */
   remove(id: string, rest: readonly SignedExceptionGrant[]): Promise<boolean>;
 }
@@ -59,7 +61,11 @@ export function fileExceptionsBackend(path: string): ExceptionsBackend {
         if (e.code === 'ENOENT') return undefined;
         throw e;
       }),
-    add: (grant, verified) => writeFileAtomic(path, serializeExceptions([...verified, grant])),
+    add: (grant, verified, now) =>
+      writeFileAtomic(
+        path,
+        serializeExceptions([...verified.filter((g) => !isLongExpired(g.grant, now)), grant]),
+      ),
     async remove(id, rest) {
       await writeFileAtomic(path, serializeExceptions(rest.filter((g) => g.grant.id !== id)));
       return true;
@@ -219,10 +225,11 @@ export class ExceptionsAdmin {
       );
     const ok = admitGrant(env, { governance: this.runtime.governance(), now: this.now(), ruleRisk });
     if (!this.verified.some((g) => g.grant.id === ok.grant.id)) {
-      await this.backend.add(ok, this.verified).catch((e: unknown) => {
+      const now = this.now();
+      await this.backend.add(ok, this.verified, now).catch((e: unknown) => {
         throw unavailable(e);
       });
-      this.verified = [...this.verified, ok];
+      this.verified = [...this.verified.filter((g) => !isLongExpired(g.grant, now)), ok];
     }
     this.publish();
     return ok;

@@ -9,6 +9,7 @@
  * only tells it when to. While PostgreSQL is unreachable the grants last loaded stay in force (each
  * still stops applying at its own expiry, in the decider) and the follower reports the error.
  */
+import { EXPIRED_GRANT_KEEP_MS } from '../../bundle/exceptions.js';
 import type { Governance } from '../../bundle/governance.js';
 import { PgActivationStore } from '../../bundle/pg-activation-store.js';
 import { PgExceptionsStore } from '../../bundle/pg-exceptions-store.js';
@@ -52,8 +53,14 @@ export class ExceptionsFollower implements SharedExceptionsBackend {
     }
   }
 
-  async add(grant: Parameters<SharedExceptionsBackend['add']>[0]): Promise<void> {
+  async add(
+    grant: Parameters<SharedExceptionsBackend['add']>[0],
+    _verified: unknown,
+    now: Date,
+  ): Promise<void> {
     await this.store.add(grant);
+    // Housekeeping after the grant is stored: a failure here leaves old grants for the next write.
+    await this.store.pruneExpired(new Date(now.getTime() - EXPIRED_GRANT_KEEP_MS)).catch(() => undefined);
   }
 
   async remove(id: string): Promise<boolean> {
