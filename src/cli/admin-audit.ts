@@ -214,7 +214,10 @@ export class CliAudit {
         }
       }
       const audit = new CliAudit(sink, caller, where, release);
+      // Opened here to report the cause; then through AdminAudit, which keeps it opened (a record
+      // after close fails instead of reopening the store).
       await sink.open();
+      await audit.audit.ready();
       return audit;
     } catch (e) {
       await release();
