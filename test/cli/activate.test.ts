@@ -17,6 +17,12 @@ import {
 } from '../../src/cli/commands/activate.js';
 import { registerRollback, runRollback } from '../../src/cli/commands/rollback.js';
 import { UsageError } from '../../src/cli/exit.js';
+import {
+  openReadableStore,
+  parseStoreLocation,
+  queryRecords,
+  verifyStore,
+} from '../../src/evidence/index.js';
 import { bundleFromText, governanceYaml, makeKeys, POLICY_TEXT, signAll } from '../bundle/bundle-fixtures.js';
 
 const KEYS = makeKeys(['alice', 'bob']);
@@ -141,7 +147,8 @@ describe('choosing the activation store', () => {
 describe('activate and rollback on a state directory', () => {
   it('activates, rolls back, lists and withdraws, recording who and why', async () => {
     const state = join(dir, 'state');
-    const opts = { state, governance, actor: 'alice' };
+    const evidence = join(dir, 'evidence.db');
+    const opts = { state, governance, actor: 'alice', evidence };
     const a = captureIo();
     expect(await runActivate(v1, { ...opts, reason: 'first' }, a.io, {})).toBe(0);
     expect(a.out()).toMatch(
@@ -162,6 +169,23 @@ describe('activate and rollback on a state directory', () => {
     expect(await runRollback({ ...opts, list: true }, l.io, {})).toBe(0);
     expect(l.out()).toMatch(/^\* 1\.0\.0 /m);
     expect(l.out()).toMatch(/rollback 1\.0\.0 .* by alice: back/);
+    // Each change is also one chained admin record (listing is not); the store verifies.
+    const store = await openReadableStore(parseStoreLocation(evidence));
+    try {
+      const recs = await queryRecords(store, { point: 'admin', order: 'asc' });
+      expect(
+        recs.map((r) => [(r.context as { action: string }).action, (r.context as { actor: string }).actor]),
+      ).toEqual([
+        ['bundles.activate', 'alice'],
+        ['bundles.activate', 'alice'],
+        ['bundles.shadow', 'alice'],
+        ['bundles.withdraw', 'alice'],
+        ['bundles.rollback', 'alice'],
+      ]);
+      expect((await verifyStore(store)).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses a bundle that does not verify, with its code and exit 1', async () => {
@@ -174,8 +198,18 @@ describe('activate and rollback on a state directory', () => {
       ),
     );
     const c = captureIo();
-    expect(await runActivate(under, { state, governance, reason: 'x' }, c.io, {})).toBe(1);
+    const evidence = join(dir, 'evidence-refused.db');
+    expect(await runActivate(under, { state, governance, reason: 'x', evidence }, c.io, {})).toBe(1);
     expect(c.err()).toMatch(/^refused: .*bundle\/under-signed/);
+    const store = await openReadableStore(parseStoreLocation(evidence));
+    try {
+      const recs = await queryRecords(store, { point: 'admin' });
+      expect(recs.map((r) => r.context)).toMatchObject([
+        { action: 'bundles.activate', outcome: 'refused', code: 'bundle/under-signed', actorKind: 'cli' },
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   it.each([

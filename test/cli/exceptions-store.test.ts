@@ -20,6 +20,12 @@ import {
   runExceptionsRevoke,
 } from '../../src/cli/commands/exceptions.js';
 import { UsageError } from '../../src/cli/exit.js';
+import {
+  openReadableStore,
+  parseStoreLocation,
+  queryRecords,
+  verifyStore,
+} from '../../src/evidence/index.js';
 import { openSharedActivation } from '../../src/server/cluster/shared-activation.js';
 import { dropSchemas, PG_URL, pgAvailable, uniqueSchema } from '../evidence/pg-probe.js';
 import { GOVERNANCE_TEXT, gina, governance, v1 } from '../server/admin-fixture.js';
@@ -165,10 +171,12 @@ describe('resolveExceptionsStore', () => {
 describe('exceptions in a file', () => {
   it('grants into a state directory, revokes by id, and refuses an unknown id or a damaged file', async () => {
     const state = join(dir, 'state');
+    const evidence = join(dir, 'evidence.db');
     await mkdir(state);
     const c = capture();
     const grant = {
       state,
+      evidence,
       governance: files.governance,
       key: files.key,
       rule: ['block-ssn-output'],
@@ -189,18 +197,34 @@ describe('exceptions in a file', () => {
       /--reason is required/,
     );
     const c3 = capture();
-    expect(await runExceptionsRevoke(id, { state, reason: 'closed', actor: 'gina' }, c3.io)).toBe(0);
+    expect(await runExceptionsRevoke(id, { state, evidence, reason: 'closed', actor: 'gina' }, c3.io)).toBe(
+      0,
+    );
     expect(c3.out.join('')).toContain(`revoked ${id} by gina: closed`);
     const file = JSON.parse(await readFile(join(state, 'exceptions.json'), 'utf8'));
     expect(file).toEqual({ format: 'rampart.exceptions/v1', grants: [] });
     const c4 = capture();
-    expect(await runExceptionsRevoke(id, { state, reason: 'again' }, c4.io)).toBe(1);
+    expect(await runExceptionsRevoke(id, { state, evidence, reason: 'again' }, c4.io)).toBe(1);
     expect(c4.err.join('')).toContain('exception/not-found');
 
     await writeFile(join(state, 'exceptions.json'), '{not json');
     const c5 = capture();
-    expect(await runExceptionsRevoke(id, { state, reason: 'r' }, c5.io)).toBe(1);
+    expect(await runExceptionsRevoke(id, { state, evidence, reason: 'r' }, c5.io)).toBe(1);
     expect(c5.err.join('')).toContain('exception/invalid');
+    // Each attempt after the usage checks is one chained admin record; the store verifies.
+    const store = await openReadableStore(parseStoreLocation(evidence));
+    try {
+      const recs = await queryRecords(store, { point: 'admin', order: 'asc' });
+      expect(recs.map((r) => r.context)).toMatchObject([
+        { action: 'exceptions.grant', target: id, outcome: 'ok' },
+        { action: 'exceptions.revoke', target: id, outcome: 'ok', actor: 'gina' },
+        { action: 'exceptions.revoke', target: id, outcome: 'refused', code: 'exception/not-found' },
+        { action: 'exceptions.revoke', target: id, outcome: 'refused', code: 'exception/invalid' },
+      ]);
+      expect((await verifyStore(store)).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
   });
 });
 
