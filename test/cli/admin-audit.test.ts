@@ -407,6 +407,32 @@ describe('CLI admin actions on a state directory with SQLite evidence', () => {
       expect(existsSync(join(state, f)), f).toBe(false);
   });
 
+  it('JSON Lines evidence: the record goes to the sibling admin file the server writes, and verifies', async () => {
+    const evidence = join(dir, 'jsonl', 'evidence.jsonl');
+    const c = capture();
+    expect(
+      await runActivate(
+        files.v1,
+        {
+          state: join(dir, 'state-jsonl'),
+          governance: files.governance,
+          evidence,
+          actor: 'alice',
+          reason: 'j',
+        },
+        c.io,
+        {},
+      ),
+    ).toBe(0);
+    const admin = join(dir, 'jsonl', 'evidence.admin.jsonl');
+    expect(existsSync(evidence)).toBe(false);
+    const recs = await adminRecords(admin);
+    expect(recs.map((r) => [r.stream, ctx(r).action, ctx(r).target, ctx(r).actor])).toEqual([
+      ['admin', 'bundles.activate', v1.digest, 'alice'],
+    ]);
+    expect((await verified(admin)).ok).toBe(true);
+  });
+
   it('a record that cannot be written after the action says the action took effect, exit 1', async () => {
     const db = join(dir, 'closed', 'evidence.db');
     const audit = await CliAudit.open({ evidence: db, actor: 'alice' }, {});

@@ -302,9 +302,10 @@ export async function runExceptionsGrant(
       return await recordDone(log, { ...event, outcome: 'ok' }, io, EXIT_OK);
     }
     const path = (where as { path: string }).path;
-    const existing = await readExisting(path);
-    const loaded =
-      existing === undefined ? undefined : loadExceptions(existing, { governance, now, ruleRisk });
+    const loaded = await refusalsRecorded(log, event, io, async () => {
+      const existing = await readExisting(path);
+      return existing === undefined ? undefined : loadExceptions(existing, { governance, now, ruleRisk });
+    });
     // Keep verified grants (expired ones too, as the audit trail); drop nothing silently: refuse when the file has forged entries.
     if (loaded && loaded.rejected.length > 0) {
       const error = new UsageError(
