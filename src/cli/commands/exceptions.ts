@@ -14,7 +14,9 @@ import { prettyCanonicalJson } from '../../bundle/canonical-json.js';
 import { parseDuration } from '../../bundle/duration.js';
 import {
   createExceptionGrant,
+  EXPIRED_GRANT_KEEP_MS,
   expiringWithin,
+  isLongExpired,
   loadExceptions,
   parseScope,
   ruleRiskFromView,
@@ -295,6 +297,10 @@ export async function runExceptionsGrant(
         // by the wall clock, as the instances judge it (`now` only dates the grant).
         const ok = admitGrant(grant, { governance, now: new Date(), ruleRisk });
         await store.exceptions.add(ok);
+        // As the instances do on a grant: housekeeping, so a failure leaves old grants for the next.
+        await store.exceptions
+          .pruneExpired(new Date(Date.now() - EXPIRED_GRANT_KEEP_MS))
+          .catch(() => undefined);
         return ok;
       });
       io.stdout.write(`${describeGrant(ok)} → ${sharedWhere(where, store)}\n`);
@@ -306,7 +312,8 @@ export async function runExceptionsGrant(
       const existing = await readExisting(path);
       return existing === undefined ? undefined : loadExceptions(existing, { governance, now, ruleRisk });
     });
-    // Keep verified grants (expired ones too, as the audit trail); drop nothing silently: refuse when the file has forged entries.
+    // Keep verified grants, expired ones for EXPIRED_GRANT_KEEP_MS (the admin audit trail keeps them
+    // all); drop nothing silently: refuse when the file has forged entries.
     if (loaded && loaded.rejected.length > 0) {
       const error = new UsageError(
         `${path} holds ${loaded.rejected.length} grant(s) that fail verification; fix or remove them first (rampart exceptions list)`,
@@ -315,7 +322,13 @@ export async function runExceptionsGrant(
       throw error;
     }
     await refusalsRecorded(log, event, io, () =>
-      writeFileAtomic(path, serializeExceptions([...(loaded?.verified ?? []), grant])),
+      writeFileAtomic(
+        path,
+        serializeExceptions([
+          ...(loaded?.verified ?? []).filter((g) => !isLongExpired(g.grant, new Date())),
+          grant,
+        ]),
+      ),
     );
     io.stdout.write(`${describeGrant(grant)} → ${path}\n`);
     return await recordDone(log, { ...event, outcome: 'ok' }, io, EXIT_OK);
