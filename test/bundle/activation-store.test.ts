@@ -59,6 +59,8 @@ describe('lifecycle from the CLI', () => {
     const govPath = join(dir, 'governance.yaml');
     await writeFile(govPath, gov());
     const state = join(dir, 'state');
+    // The admin audit records of these commands go here, not to ./.rampart in the repository.
+    const evidence = join(dir, 'evidence.db');
     const v1 = join(dir, 'v1.bundle.json');
 
     let t = fakeIo();
@@ -68,7 +70,7 @@ describe('lifecycle from the CLI', () => {
     t = fakeIo();
     expect(await runVerify(v1, { governance: govPath }, t.io)).toBe(1);
     expect(t.err()).toContain('bundle/unsigned');
-    expect(await runActivate(v1, { state, governance: govPath, reason: 'x' }, fakeIo().io)).toBe(1);
+    expect(await runActivate(v1, { state, evidence, governance: govPath, reason: 'x' }, fakeIo().io)).toBe(1);
 
     expect(await runSign(v1, { key: join(dir, 'alice.key'), signer: 'alice' }, fakeIo().io)).toBe(0);
     t = fakeIo();
@@ -81,7 +83,11 @@ describe('lifecycle from the CLI', () => {
 
     t = fakeIo();
     expect(
-      await runActivate(v1, { state, governance: govPath, actor: 'alice', reason: 'first release' }, t.io),
+      await runActivate(
+        v1,
+        { state, evidence, governance: govPath, actor: 'alice', reason: 'first release' },
+        t.io,
+      ),
     ).toBe(0);
 
     // v2: a tightening built against v1 (a copy of the fixture with one more deny rule).
@@ -102,7 +108,7 @@ describe('lifecycle from the CLI', () => {
     expect(
       await runActivate(
         v2,
-        { state, governance: govPath, actor: 'carol', reason: 'close tenant' },
+        { state, evidence, governance: govPath, actor: 'carol', reason: 'close tenant' },
         fakeIo().io,
       ),
     ).toBe(0);
@@ -113,7 +119,14 @@ describe('lifecycle from the CLI', () => {
     t = fakeIo();
     expect(
       await runRollback(
-        { state, governance: govPath, to: '2026.11.25-1', reason: 'v2 broke refunds', actor: 'bob' },
+        {
+          state,
+          evidence,
+          governance: govPath,
+          to: '2026.11.25-1',
+          reason: 'v2 broke refunds',
+          actor: 'bob',
+        },
         t.io,
       ),
     ).toBe(0);
@@ -122,7 +135,7 @@ describe('lifecycle from the CLI', () => {
     t = fakeIo();
     expect(
       await runRollback(
-        { state, governance: govPath, to: 'safe-baseline', reason: 'incident', actor: 'bob' },
+        { state, evidence, governance: govPath, to: 'safe-baseline', reason: 'incident', actor: 'bob' },
         t.io,
       ),
     ).toBe(0);
@@ -134,23 +147,23 @@ describe('lifecycle from the CLI', () => {
     t = fakeIo();
     expect(
       await runRollback(
-        { state, governance: govPath, to: '2026.11.25-1', reason: 'try', actor: 'bob' },
+        { state, evidence, governance: govPath, to: '2026.11.25-1', reason: 'try', actor: 'bob' },
         t.io,
       ),
     ).toBe(1);
     expect(t.err()).toContain('bundle/revoked-key');
     expect(
       await runRollback(
-        { state, governance: govPath, to: '2026.11.26-1', reason: 'back to v2', actor: 'carol' },
+        { state, evidence, governance: govPath, to: '2026.11.26-1', reason: 'back to v2', actor: 'carol' },
         fakeIo().io,
       ),
     ).toBe(0);
     await expect(
-      runRollback({ state, governance: govPath, to: '9.9.9', reason: 'x' }, fakeIo().io),
+      runRollback({ state, evidence, governance: govPath, to: '9.9.9', reason: 'x' }, fakeIo().io),
     ).resolves.toBe(1);
 
     t = fakeIo();
-    expect(await runRollback({ state, governance: govPath, list: true }, t.io)).toBe(0);
+    expect(await runRollback({ state, evidence, governance: govPath, list: true }, t.io)).toBe(0);
     expect(t.out()).toMatch(/\* 2026\.11\.26-1/);
     const history = await store.history.read();
     expect(history.map((e) => `${e.action}:${e.version}:${e.actor}`)).toEqual([

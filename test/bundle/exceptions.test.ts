@@ -220,6 +220,8 @@ describe('rampart exceptions (CLI functions)', () => {
       governance: join(dir, 'governance.yaml'),
       bundle: join(dir, 'b.bundle.json'),
       reason: 'pilot',
+      // The grants' admin audit records go here, not to ./.rampart in the repository.
+      evidence: join(dir, 'evidence.db'),
     };
     let t = io();
     expect(

@@ -53,7 +53,13 @@ afterAll(async () => {
 describe('staged candidates', () => {
   it('runs shadow, then a cohort rollout, then promotion, and withdraws', async () => {
     const state = join(dir, 'state');
-    const base = { state, governance: join(dir, 'governance.yaml'), actor: 'alice' };
+    // Admin audit records go to the temporary directory, not to ./.rampart in the repository.
+    const base = {
+      state,
+      governance: join(dir, 'governance.yaml'),
+      actor: 'alice',
+      evidence: join(dir, 'evidence.db'),
+    };
     expect(await runActivate(join(dir, 'v1.json'), { ...base, reason: 'first' }, quiet)).toBe(0);
     const runtime = new PolicyRuntime({ governance });
     const source = await watchStateDir(state, runtime, { pollMs: 0 });
@@ -113,7 +119,12 @@ describe('staged candidates', () => {
   });
 
   it('refuses bad staging flags and unsigned candidates', async () => {
-    const base = { state: join(dir, 'state2'), governance: join(dir, 'governance.yaml'), reason: 'x' };
+    const base = {
+      state: join(dir, 'state2'),
+      governance: join(dir, 'governance.yaml'),
+      reason: 'x',
+      evidence: join(dir, 'evidence.db'),
+    };
     await expect(
       runActivate(join(dir, 'v2.json'), { ...base, shadow: true, rollout: 5 }, quiet),
     ).rejects.toThrow(/--shadow cannot be combined/);

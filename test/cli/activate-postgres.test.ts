@@ -65,7 +65,10 @@ describe.skipIf(!available && !inCi)(
     let governance: string;
     const files: Record<string, string> = {};
     const measured: Record<string, number> = {};
-    let target: Pick<ActivateCommandOptions, 'database' | 'schema' | 'redis' | 'redisPrefix' | 'governance'>;
+    let target: Pick<
+      ActivateCommandOptions,
+      'database' | 'schema' | 'redis' | 'redisPrefix' | 'governance' | 'evidence'
+    >;
 
     const both = (check: (i: Instance) => boolean) => within(() => check(a) && check(b), 1000);
     const version = (i: Instance) => i.server.decider.active()?.version;
@@ -106,6 +109,9 @@ describe.skipIf(!available && !inCi)(
         redis: 'redis://127.0.0.1:6379',
         redisPrefix: h.prefix,
         governance,
+        // The admin audit records go to a SQLite file here: PostgreSQL evidence from the CLI keeps its
+        // keys in ./.rampart, which would land in the repository.
+        evidence: join(dir, 'evidence.db'),
       };
     }, 30_000);
     afterAll(async () => {
@@ -269,7 +275,7 @@ describe.skipIf(!available && !inCi)(
       const c = captureIo();
       const code = await runActivate(
         files['2026.11.26-3'] as string,
-        { config, actor: 'alice', reason: 'via config' },
+        { config, actor: 'alice', reason: 'via config', evidence: join(dir, 'evidence.db') },
         c.io,
         {},
       );

@@ -552,6 +552,20 @@ describe.skipIf(!available && !inCi)('CLI admin records in PostgreSQL (--databas
   });
 
   it('records in stream admin-cli of the schema, falls back while another CLI holds it, and verifies', async () => {
+    // PostgreSQL evidence keeps its subject and checkpoint keys in ./.rampart (as `rampart logs`
+    // reads them): run from a temporary directory so they do not land in the repository.
+    const cwd = await mkdtemp(join(tmpdir(), 'rampart-cli-audit-pg-'));
+    const home = process.cwd();
+    process.chdir(cwd);
+    try {
+      await recordsInPostgres();
+    } finally {
+      process.chdir(home);
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
+  async function recordsInPostgres(): Promise<void> {
     const target = { database: PG_URL, schema, governance: files.governance };
     const c = capture();
     expect(await runActivate(files.v1, { ...target, actor: 'alice', reason: 'pg first' }, c.io, {})).toBe(0);
@@ -577,5 +591,5 @@ describe.skipIf(!available && !inCi)('CLI admin records in PostgreSQL (--databas
     const v = await verified(PG_URL, schema);
     expect(v.ok).toBe(true);
     expect(v.streams).toHaveLength(2);
-  });
+  }
 });

@@ -251,6 +251,9 @@ describe.skipIf(!available && !inCi)('exceptions in PostgreSQL (real PostgreSQL,
     const flags = { database: PG_URL, schema, governance: files.governance };
     const grant = {
       ...flags,
+      // The admin audit records go to a SQLite file here: PostgreSQL evidence from the CLI keeps its
+      // keys in ./.rampart, which would land in the repository.
+      evidence: join(dir, 'evidence-pg.db'),
       key: files.key,
       rule: ['block-ssn-output'],
       scope: 'tenant=acme',
