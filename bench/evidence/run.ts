@@ -15,12 +15,12 @@ import {
   buildRecord,
   type ChainedSink,
   ChainWriter,
-  type DecisionRecordInput,
   JsonlSink,
   MemorySink,
   PostgresSink,
   SqliteSink,
 } from '../../src/evidence/index.js';
+import { benchInput } from './input.js';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 20_000 : 100_000;
@@ -30,40 +30,6 @@ const WARMUP = quick ? 2_000 : 10_000;
 /** Concurrent callers waiting for an acknowledgement; group commits are at most this large. */
 const MAX_INFLIGHT = Number(process.env.EVIDENCE_BENCH_INFLIGHT ?? 4096);
 const PG_URL = process.env.RAMPART_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** A realistic tool-point decision; varied so hashing and indexes see distinct values. */
-function input(n: number): DecisionRecordInput {
-  const blocked = n % 3 === 0;
-  return {
-    decision: {
-      decisionId: `d-${n.toString(36)}-${(n * 2654435761) % 4294967296}`,
-      point: n % 5 === 0 ? 'input' : 'tool',
-      effect: blocked ? 'deny' : n % 7 === 0 ? 'allow_with_conditions' : 'allow',
-      outcome: blocked ? 'blocked' : n % 7 === 0 ? 'allowed_with_conditions' : 'allowed',
-      obligations:
-        n % 7 === 0
-          ? [{ type: 'require_approval', role: 'supervisor', timeout: '15m', rule: 'refund-over-limit' }]
-          : [],
-      rules: blocked ? ['refund-over-limit', 'fin-3-scope'] : [],
-      risk: blocked ? 'high' : 'low',
-      message: 'This refund needs a supervisor approval.',
-      reason: 'refunds above 1000 need a supervisor and MFA',
-      policy: {
-        name: 'claims-assistant',
-        version: '2026.11.25-1',
-        digest: 'sha256:9f2c1e0d5b7a4c3e8f6a2b1d0c9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e',
-      },
-      errors: [],
-      evidence: { 'tool.name': 'payments.refund', 'principal.roles': ['adjuster'], 'resource.kind': 'claim' },
-    },
-    interaction: `int-${Math.floor(n / 4)}`,
-    subjectId: `user-${n % 5000}`,
-    tenant: 'acme',
-    route: n % 2 === 0 ? 'staff-console' : 'customer-chat',
-    latencyUs: 40 + (n % 200),
-    retention: '90d',
-  };
-}
 
 interface Result {
   sink: string;
@@ -119,8 +85,8 @@ async function drive(write: (i: number) => Promise<void>, count: number, offset:
 
 async function benchSink(name: string, sink: ChainedSink, note: string): Promise<Result> {
   await sink.open();
-  await drive((i) => sink.write(input(i)), WARMUP, 0);
-  const r = await drive((i) => sink.write(input(i)), N, WARMUP);
+  await drive((i) => sink.write(benchInput(i)), WARMUP, 0);
+  const r = await drive((i) => sink.write(benchInput(i)), N, WARMUP);
   await sink.close();
   return {
     sink: name,
@@ -139,7 +105,7 @@ async function benchPino(dir: string): Promise<Result> {
   const key = Buffer.alloc(32, 9);
   const chain = new ChainWriter('pino');
   const records = Array.from({ length: WARMUP + N }, (_, i) =>
-    chain.append(buildRecord(input(i), { subjectKey: key })),
+    chain.append(buildRecord(benchInput(i), { subjectKey: key })),
   );
   const dest = pino.destination({ dest: join(dir, 'pino.log'), sync: false, minLength: 4096 });
   const logger = pino({ base: null, timestamp: false }, dest);
