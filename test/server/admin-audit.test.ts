@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serializeBundle } from '../../src/bundle/bundle-format.js';
 import { runLogsVerify } from '../../src/cli/commands/logs.js';
-import { recordHash, verifyStore } from '../../src/evidence/index.js';
-import { startServer } from '../../src/server/index.js';
+import { MemorySink, recordHash, verifyStore } from '../../src/evidence/index.js';
+import { AdminAudit } from '../../src/server/admin/audit.js';
+import { createDecisionServer, startServer } from '../../src/server/index.js';
 import {
   API_KEYS,
   AUTH,
@@ -16,6 +17,22 @@ import {
   uploadAndActivate,
   v1,
 } from './admin-fixture.js';
+
+/**
+ * An admin audit sink whose open fails while `down` (as when a CLI command holds the SQLite stream
+ * lock for a moment, or the database is briefly away); `gate` holds opens back to overlap callers.
+ */
+class FlakyOpenSink extends MemorySink {
+  opens = 0;
+  down = true;
+  gate: Promise<void> | undefined;
+  override async open(): Promise<void> {
+    this.opens++;
+    await this.gate;
+    if (this.down) throw new Error('database is locked');
+    await super.open();
+  }
+}
 
 describe('admin audit chain', () => {
   it('chains admin actions in stream admin; verify passes, then catches an altered and a removed record', async () => {
@@ -182,5 +199,92 @@ describe('admin audit chain', () => {
     expect(verdict.ok).toBe(true);
     expect(verdict.streams.find((s) => s.stream === 'admin')).toMatchObject({ ok: true, records: 2 });
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('an admin audit log that could not be opened', () => {
+  it('answers 503 while the open fails, and records the next admin action once it opens', async () => {
+    const evidence = new MemorySink();
+    const audit = new FlakyOpenSink({ stream: 'admin' }, evidence.store);
+    const server = await createDecisionServer({ evidence, auth: AUTH, admin: { audit } });
+    const url = await server.listen(0, '127.0.0.1');
+    const kill = (reason: string) =>
+      fetch(`${url}/v1/admin/killswitch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEYS.oncall!.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'tool', name: 'payments.refund', reason }),
+      });
+    try {
+      // The server tried at start.
+      expect(audit.opens).toBe(1);
+      for (const reason of ['first', 'second']) {
+        const r = await kill(reason);
+        expect(r.status).toBe(503);
+        expect(((await r.json()) as { error: { code: string } }).error.code).toBe('server/unavailable');
+      }
+      // Each admin action tried to open it again; nothing was recorded.
+      expect(audit.opens).toBe(3);
+      expect(adminRecords(evidence)).toEqual([]);
+
+      audit.down = false;
+      expect((await kill('third')).status).toBe(200);
+      expect((await kill('fourth')).status).toBe(200);
+      // The successful open is kept.
+      expect(audit.opens).toBe(4);
+      await audit.flush();
+      expect(adminRecords(evidence).map((r) => [r.seq, r.context.action, r.context.reason])).toEqual([
+        [1, 'killswitch.set', 'third'],
+        [2, 'killswitch.set', 'fourth'],
+      ]);
+      expect((await verifyStore(evidence.store, { stream: 'admin' })).ok).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('shares one open attempt among concurrent callers, retries after a failure, and never reopens after close', async () => {
+    const sink = new FlakyOpenSink({ stream: 'admin' });
+    const audit = new AdminAudit(sink, () => ({ name: 'p', version: '1', digest: 'd' }), true);
+    const caller = { id: 'op', kind: 'api-key' as const, scopes: new Set<string>() };
+    const event = { action: 'killswitch.set' as const, target: 'tool:x', outcome: 'ok' as const };
+    let release: () => void = () => undefined;
+    sink.gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const waiting = [audit.ready(), audit.ready(), audit.record(caller, event)].map((p) =>
+      p.then(
+        () => 'ok',
+        (e: { code?: string; status?: number }) => `${e.status} ${e.code}`,
+      ),
+    );
+    release();
+    expect(await Promise.all(waiting)).toEqual(Array(3).fill('503 server/unavailable'));
+    expect(sink.opens).toBe(1);
+    sink.gate = undefined;
+
+    // Still failing: each call tries again.
+    await expect(audit.ready()).rejects.toMatchObject({ code: 'server/unavailable', status: 503 });
+    expect(sink.opens).toBe(2);
+
+    sink.down = false;
+    await expect(audit.ready()).resolves.toBeUndefined();
+    expect(await audit.record(caller, event)).toMatch(/^adm-/);
+    expect(sink.opens).toBe(3);
+    expect(sink.records.map((r) => r.seq)).toEqual([1]);
+
+    await audit.close();
+    await expect(audit.record(caller, event)).rejects.toMatchObject({ code: 'server/unavailable' });
+    expect(sink.opens).toBe(3);
+  });
+
+  it('does not open a closed audit log whose open had failed', async () => {
+    const sink = new FlakyOpenSink({ stream: 'admin' });
+    const audit = new AdminAudit(sink, () => ({ name: 'p', version: '1', digest: 'd' }), true);
+    await audit.open();
+    expect(sink.opens).toBe(1);
+    await audit.close();
+    sink.down = false;
+    await expect(audit.ready()).rejects.toMatchObject({ code: 'server/unavailable' });
+    expect(sink.opens).toBe(1);
   });
 });

@@ -59,30 +59,53 @@ export function contentDigest(value: unknown): string {
 
 /** Writes admin records; a failed write fails the admin request (no record, no claim it happened). */
 export class AdminAudit {
-  private opened: Promise<void> | undefined;
-  private openError: string | undefined;
+  /** True once the sink opened (or when it is not ours to open); kept for the life of the audit. */
+  private opened: boolean;
+  /** The open attempt in flight, shared by the callers that arrive during it; resolves to its error. */
+  private opening: Promise<string | undefined> | undefined;
+  /** Set by `close`: no open is attempted afterwards (a record after close fails). */
+  private closed = false;
 
   constructor(
     private readonly sink: EvidenceSink,
     private readonly activePolicy: () => PolicyRef,
     /** True when this audit owns the sink (opens and closes it). */
     private readonly owned: boolean,
-  ) {}
-
-  /** Opens the sink when owned; an unopenable audit log makes every admin action answer 503. */
-  open(): Promise<void> {
-    this.opened ??= this.owned
-      ? this.sink.open().catch((e: unknown) => {
-          this.openError = e instanceof Error ? e.message : String(e);
-        })
-      : Promise.resolve();
-    return this.opened;
+  ) {
+    this.opened = !owned;
   }
 
-  /** Throws 503 when the audit log could not be opened, before an action is attempted. */
+  /**
+   * Opens the sink when owned. A successful open is kept; a failed one is not: the next admin action
+   * tries again (a stream lock held for a moment by a CLI command, a database briefly down), and
+   * answers 503 while it keeps failing. Never rejects; `ready` and `record` report the failure.
+   */
+  async open(): Promise<void> {
+    await this.attempt();
+  }
+
+  /** Resolves to why the audit log is not open, or undefined when it is. */
+  private attempt(): Promise<string | undefined> {
+    if (this.opened) return Promise.resolve(undefined);
+    if (this.closed) return Promise.resolve('the admin audit log is closed');
+    this.opening ??= Promise.resolve()
+      .then(() => this.sink.open())
+      .then(
+        () => {
+          this.opened = true;
+          return undefined;
+        },
+        (e: unknown) => (e instanceof Error ? e.message : String(e)) || 'open failed',
+      )
+      .finally(() => {
+        this.opening = undefined;
+      });
+    return this.opening;
+  }
+
+  /** Throws 503 when the audit log cannot be opened (now), before an action is attempted. */
   async ready(): Promise<void> {
-    await this.open();
-    if (this.openError !== undefined)
+    if ((await this.attempt()) !== undefined)
       throw new ServerError('server/unavailable', 503, 'the admin audit log is unavailable');
   }
 
@@ -117,8 +140,8 @@ export class AdminAudit {
       evidence: context,
     };
     try {
-      await this.open();
-      if (this.openError !== undefined) throw new Error(this.openError);
+      const error = await this.attempt();
+      if (error !== undefined) throw new Error(error);
       await this.sink.write({ decision, subjectId: caller.id, latencyUs: 0 });
     } catch {
       throw new ServerError('server/unavailable', 503, 'the admin audit log is unavailable');
@@ -128,6 +151,9 @@ export class AdminAudit {
 
   /** Flushes, and closes the sink when owned. */
   async close(): Promise<void> {
+    this.closed = true;
+    // An open in flight finishes first, so the sink it opens is closed here too.
+    await this.opening;
     await this.sink.flush().catch(() => undefined);
     if (this.owned) await this.sink.close().catch(() => undefined);
   }
