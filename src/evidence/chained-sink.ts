@@ -101,6 +101,8 @@ export class ChainedSink implements EvidenceSink {
   private replayTimer: NodeJS.Timeout | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
   private lastError: string | undefined;
+  /** Store failures this sink has seen (`RecordStore.appendRows`' `failuresSeen`). */
+  private failuresSeen = 0;
   /** Wakes a pipelined drain waiting for the group being filled to close (see `drainPipelined`). */
   private onGroupClosed: (() => void) | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
@@ -405,7 +407,7 @@ export class ChainedSink implements EvidenceSink {
   private async commit(rows: unknown[], checkpoints: ReturnType<typeof signCheckpoint>[]): Promise<void> {
     if (!this.spilling) {
       try {
-        if (this.store.appendRows) await this.store.appendRows(rows, checkpoints);
+        if (this.store.appendRows) await this.store.appendRows(rows, checkpoints, this.failuresSeen);
         else await this.store.append(rowRecords(rows), checkpoints);
         return;
       } catch (e) {
@@ -417,6 +419,7 @@ export class ChainedSink implements EvidenceSink {
             this.store.description,
           );
         this.spilling = true;
+        this.failuresSeen++;
         this.startReplayTimer();
       }
     }

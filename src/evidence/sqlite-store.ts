@@ -87,6 +87,8 @@ interface LinkRow {
   body: string | null;
 }
 
+let nextSource = 1;
+
 /** A {@link ReadableStore} in one SQLite database. */
 export class SqliteStore implements ReadableStore {
   readonly description: string;
@@ -94,6 +96,8 @@ export class SqliteStore implements ReadableStore {
   private insertCheckpoint!: Database.Statement;
   private appendOnThisThread: AppendRows | null = null;
   private writer: SqliteWriter | null = null;
+  /** This store among the users of a shared writer thread (which tracks failures per user). */
+  private readonly source = nextSource++;
 
   /** Appends are committed by the writer thread (see `writeThread`). */
   get offThread(): boolean {
@@ -188,10 +192,10 @@ export class SqliteStore implements ReadableStore {
     return this.appendRows(recordRows(records), checkpoints);
   }
 
-  async appendRows(rows: unknown[], checkpoints: Checkpoint[]): Promise<void> {
+  async appendRows(rows: unknown[], checkpoints: Checkpoint[], failuresSeen?: number): Promise<void> {
     this.handle();
     const cps = checkpoints.map((c): CheckpointRow => [c.stream, c.seq, JSON.stringify(c)]);
-    if (this.writer) return this.writer.append(rows, cps);
+    if (this.writer) return this.writer.append(rows, cps, this.source, failuresSeen);
     if (!this.appendOnThisThread)
       throw new EvidenceError('evidence/not-open', `${this.description} is open read-only`);
     this.appendOnThisThread(rows, cps);

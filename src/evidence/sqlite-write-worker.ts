@@ -7,9 +7,9 @@
  * {@link WAL_CHECKPOINT_BYTES} of records.
  *
  * Protocol (messages from the main thread, see sqlite-writer.ts):
- * - `{ id, epoch, rows, checkpoints }` → `{ id }` once committed, or `{ id, error }`; after a
- *   failed batch, later batches of the same epoch (sent before the main thread saw the failure)
- *   are refused without being tried, so none commits ahead of the failed one;
+ * - `{ id, source, seen, rows, checkpoints }` → `{ id }` once committed, or `{ id, error }`; after
+ *   a failed batch, later batches of the same source sent with the same `seen` (before their sink
+ *   saw the failure) are refused without being tried, so none commits ahead of the failed one;
  * - `{ close: true }` → closes the database and ends the thread.
  * At start it posts `{ ready: true }`, or `{ error }` when the database cannot be opened.
  */
@@ -36,7 +36,9 @@ export interface WriterData {
   walCheckpointBytes?: number;
 }
 
-type Request = { id: number; epoch: number; rows: unknown[]; checkpoints: CheckpointRow[] } | { close: true };
+type Request =
+  | { id: number; source: number; seen: number; rows: unknown[]; checkpoints: CheckpointRow[] }
+  | { close: true };
 
 /**
  * While the checkpoint thread runs, this connection still checkpoints by itself once the WAL passes
@@ -140,9 +142,8 @@ const { path, durable, walCheckpointBytes = WAL_CHECKPOINT_BYTES } = workerData 
 let db: Database.Database | null = null;
 let append: AppendRows | null = null;
 let checkpointer: WalCheckpointer | null = null;
-/** The epoch of the last failed batch. */
-let failedEpoch = -1;
-let failure = '';
+/** Per source: the `seen` count its last failed batch was sent with, and why it failed. */
+const failed = new Map<number, { seen: number; why: string }>();
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 try {
@@ -187,8 +188,11 @@ port.on('message', (m: Request) => {
     void close();
     return;
   }
-  if (m.epoch <= failedEpoch) {
-    port.postMessage({ id: m.id, error: `not tried: an earlier batch failed (${failure})` });
+  // A batch without a count (seen = Infinity: a spill replay, a direct store append) is always
+  // tried, and its failure bars nothing.
+  const earlier = failed.get(m.source);
+  if (earlier !== undefined && m.seen <= earlier.seen) {
+    port.postMessage({ id: m.id, error: `not tried: an earlier batch failed (${earlier.why})` });
     return;
   }
   try {
@@ -197,8 +201,8 @@ port.on('message', (m: Request) => {
     port.postMessage({ id: m.id });
     checkpointer?.wrote(batchBytes(m.rows));
   } catch (e) {
-    failedEpoch = m.epoch;
-    failure = message(e);
-    port.postMessage({ id: m.id, error: failure });
+    const why = message(e);
+    if (Number.isFinite(m.seen)) failed.set(m.source, { seen: m.seen, why });
+    port.postMessage({ id: m.id, error: why });
   }
 });

@@ -30,12 +30,6 @@ export class SqliteWriter {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closing = false;
-  /**
-   * Raised on every failed batch: the thread refuses batches of an epoch whose batch failed, which
-   * are the ones posted before this thread saw the failure, so nothing after a failure commits
-   * ahead of it (the sink spills them all, in order).
-   */
-  private epoch = 0;
 
   constructor(private readonly data: WriterData) {}
 
@@ -74,10 +68,8 @@ export class SqliteWriter {
         if (!p) return;
         this.pending.delete(m.id);
         if (this.pending.size === 0) w.unref();
-        if ('error' in m) {
-          this.epoch++;
-          p.reject(this.fail(m.error));
-        } else p.resolve();
+        if ('error' in m) p.reject(this.fail(m.error));
+        else p.resolve();
       });
       w.on('error', (e) => this.died(w, e.message, ready ? undefined : reject));
       w.on('exit', (code) => this.died(w, `thread exited (code ${code})`, ready ? undefined : reject));
@@ -98,15 +90,24 @@ export class SqliteWriter {
     for (const p of pending) p.reject(err);
   }
 
-  /** Commits one batch in the thread; resolves once it is durable. */
-  async append(rows: unknown[], checkpoints: CheckpointRow[]): Promise<void> {
+  /**
+   * Commits one batch in the thread; resolves once it is durable. With `source` and `failuresSeen`
+   * (see `RecordStore.appendRows`), the thread refuses it untried when a batch of the same source
+   * sent with the same `failuresSeen` failed: it was sent before its sender saw that failure.
+   */
+  async append(
+    rows: unknown[],
+    checkpoints: CheckpointRow[],
+    source = 0,
+    failuresSeen = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
     const w = this.worker ?? (await this.start());
     const id = this.nextId++;
     const done = new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
     });
     if (this.pending.size === 1) w.ref();
-    w.postMessage({ id, epoch: this.epoch, rows, checkpoints });
+    w.postMessage({ id, source, seen: failuresSeen, rows, checkpoints });
     return done;
   }
 

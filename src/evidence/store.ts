@@ -57,7 +57,8 @@ export interface RecordStore {
   readonly offThread?: boolean;
   /**
    * Appends the sink may have in flight at once (default 1). A store that takes more commits them
-   * in call order and fails every append made before the caller saw an earlier one fail.
+   * in call order and refuses, untried, every append the caller made before it saw an earlier one
+   * fail (see `appendRows`' `failuresSeen`).
    */
   readonly commitsInFlight?: number;
   open(): Promise<void>;
@@ -67,8 +68,11 @@ export interface RecordStore {
   /**
    * `append` for records given as rows (record-row.ts: {@link ROW_WIDTH} values each, in seq
    * order), the form the sink queues them in. Stores without it get record objects parsed back.
+   * `failuresSeen`: how many of its appends the caller had seen fail when it made this one; a store
+   * with `commitsInFlight` > 1 refuses it when an append made with the same count failed (it was
+   * made before the caller knew, and must not commit ahead of the failed one). Absent: always tried.
    */
-  appendRows?(rows: unknown[], checkpoints: Checkpoint[]): Promise<void>;
+  appendRows?(rows: unknown[], checkpoints: Checkpoint[], failuresSeen?: number): Promise<void>;
   close(): Promise<void>;
 }
 

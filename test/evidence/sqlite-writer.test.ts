@@ -159,6 +159,29 @@ describe('SQLite writer thread', () => {
     await store.close();
   });
 
+  it('keeps the chain in order through an outage met with two commits in flight', async () => {
+    const path = dbPath();
+    const sink = new SqliteSink({ path, batchSize: 16, replayIntervalMs: 20 });
+    await sink.open();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < 400; i++) {
+      if (i === 150) moveTable(path, 'decision_records', 'decision_records_away');
+      if (i >= 128) await pending[i - 128];
+      pending.push(sink.write(makeInput(i)));
+    }
+    await Promise.all(pending);
+    expect((await sink.health()).spilled).toBeGreaterThan(0);
+    moveTable(path, 'decision_records_away', 'decision_records');
+    for (let t = 0; t < 200 && !(await sink.health()).ok; t++) await new Promise((r) => setTimeout(r, 20));
+    await sink.close();
+    const store = new SqliteStore({ path, readonly: true });
+    await store.open();
+    expect((await store.select({})).map((r) => r.seq)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+    // verify walks each stream in storage order: a group committed ahead of a spilled one fails it.
+    expect((await verifyStore(store)).ok).toBe(true);
+    await store.close();
+  });
+
   it('fails the batches of a thread that died with evidence/store-unavailable and starts a new one', async () => {
     const path = dbPath();
     const store = new SqliteStore({ path });
@@ -181,7 +204,7 @@ describe('SQLite writer thread', () => {
     await store.close();
   });
 
-  it('refuses the batches sent before it saw a failure and commits the ones sent after', async () => {
+  it('refuses the batches a sender sent before it saw a failure and commits the ones sent after', async () => {
     const path = dbPath();
     const schema = new SqliteStore({ path, writeThread: 'main' });
     await schema.open();
@@ -192,19 +215,27 @@ describe('SQLite writer thread', () => {
     const bad = recordRows(records(chain, 0, 3));
     bad[0] = { not: 'bindable' }; // SQLite binds no objects: this batch fails in the thread
     const good = recordRows(records(new ChainWriter('other'), 0, 3));
-    // Both in flight at once, as the sink pipelines them: the second must not commit ahead.
-    const [first, second] = await Promise.allSettled([writer.append(bad, []), writer.append(good, [])]);
+    // Both in flight at once, as the sink pipelines them (source 1, no failure seen yet): the second
+    // must not commit ahead of the failed first.
+    const [first, second] = await Promise.allSettled([
+      writer.append(bad, [], 1, 0),
+      writer.append(good, [], 1, 0),
+    ]);
     expect(first).toMatchObject({ status: 'rejected', reason: { code: 'evidence/store-unavailable' } });
     expect(String((first as PromiseRejectedResult).reason.message)).toMatch(/can only bind/);
     expect(second).toMatchObject({ status: 'rejected' });
     expect(String((second as PromiseRejectedResult).reason.message)).toMatch(
       /not tried: an earlier batch failed/,
     );
-    // Sent after the failure was seen: tried, and committed.
-    await writer.append(good, []);
+    // Another source's batch is not its business; a replay (no count) is always tried.
+    const otherSource = recordRows(records(new ChainWriter('third'), 0, 1));
+    await writer.append(otherSource, [], 2, 0);
+    // Sent after the sender saw the failure (its count is 1 now): tried, and committed.
+    await writer.append(good, [], 1, 1);
     await writer.close();
     const db = new Database(path, { readonly: true });
     expect(db.prepare('SELECT stream, seq FROM decision_records ORDER BY pos').all()).toEqual([
+      { stream: 'third', seq: 1 },
       { stream: 'other', seq: 1 },
       { stream: 'other', seq: 2 },
       { stream: 'other', seq: 3 },
