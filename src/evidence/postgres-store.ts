@@ -56,6 +56,15 @@ const MIGRATIONS: ((s: string) => string)[] = [
       body text NOT NULL
     );
     CREATE INDEX IF NOT EXISTS evidence_checkpoints_stream ON ${s}.evidence_checkpoints (stream, pos);`,
+  // Time and expiry are indexed by block range (BRIN) instead of B-tree: records arrive in time
+  // order, so a range of table blocks summarises them, and a B-tree entry per record was the
+  // server's largest cost after the row itself. bench/evidence/threads.ts postgres, 200k records,
+  // alternating: 56.5k records/s with the B-trees, 61.4-62.9k with BRIN, 61.2-62.6k with no index.
+  (s) => `
+    DROP INDEX IF EXISTS ${s}.decision_records_time;
+    DROP INDEX IF EXISTS ${s}.decision_records_expires;
+    CREATE INDEX IF NOT EXISTS decision_records_time_brin ON ${s}.decision_records USING brin (time);
+    CREATE INDEX IF NOT EXISTS decision_records_expires_brin ON ${s}.decision_records USING brin (expires_at);`,
 ];
 
 const COPY_SPECIAL = /[\\\t\n\r]/;
