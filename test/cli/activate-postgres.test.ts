@@ -26,6 +26,7 @@ import {
   spikeBundle,
   within,
 } from '../server/multi-instance-harness.js';
+import { captureIo } from '../support/capture-io.js';
 
 const available = await servicesAvailable();
 const inCi = Boolean(process.env.CI);
@@ -43,16 +44,6 @@ async function closedPort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
-}
-
-function captureIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
 }
 
 describe.skipIf(!available && !inCi)(

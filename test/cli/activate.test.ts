@@ -24,18 +24,9 @@ import {
   verifyStore,
 } from '../../src/evidence/index.js';
 import { bundleFromText, governanceYaml, makeKeys, POLICY_TEXT, signAll } from '../bundle/bundle-fixtures.js';
+import { captureIo } from '../support/capture-io.js';
 
 const KEYS = makeKeys(['alice', 'bob']);
-
-function captureIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
 
 let dir: string;
 let governance: string;

@@ -46,19 +46,10 @@ import { bundleFromText, POLICY_TEXT, signAll } from '../bundle/bundle-fixtures.
 import { dropSchemas, PG_URL, pgAvailable, uniqueSchema } from '../evidence/pg-probe.js';
 import { GOVERNANCE_TEXT, gina, keys, v1 } from '../server/admin-fixture.js';
 import { runRampart, spawnServe, waitForOutput } from '../server/serve-process.js';
+import { captureIo } from '../support/capture-io.js';
 
 const available = await pgAvailable();
 const inCi = Boolean(process.env.CI);
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
 
 /** Admin records of a store location, oldest first. */
 async function adminRecords(location: string, schema?: string): Promise<DecisionRecord[]> {
@@ -231,9 +222,9 @@ describe('CLI admin actions on a state directory with SQLite evidence', () => {
     const run = async (
       label: string,
       code: number,
-      fn: (io: ReturnType<typeof capture>['io']) => Promise<number>,
+      fn: (io: ReturnType<typeof captureIo>['io']) => Promise<number>,
     ) => {
-      const c = capture();
+      const c = captureIo();
       expect(await fn(c.io), `${label}: ${c.err()}`).toBe(code);
       return c;
     };
@@ -351,7 +342,7 @@ describe('CLI admin actions on a state directory with SQLite evidence', () => {
     expect(out).toMatch(/ok admin: 10 records/);
   });
 
-  it.each<[string, (ev: string, state: string, io: ReturnType<typeof capture>['io']) => Promise<number>]>([
+  it.each<[string, (ev: string, state: string, io: ReturnType<typeof captureIo>['io']) => Promise<number>]>([
     [
       'activate',
       (evidence, state, io) =>
@@ -396,7 +387,7 @@ describe('CLI admin actions on a state directory with SQLite evidence', () => {
     await writeFile(blocker, 'a file where the evidence directory should be');
     const state = join(dir, `state-unwritable-${name.replace(/ /g, '-')}`);
     await mkdir(state);
-    const c = capture();
+    const c = captureIo();
     expect(await fn(join(blocker, 'evidence.db'), state, c.io)).toBe(1);
     expect(c.err()).toMatch(
       /^unavailable: admin\/audit-unavailable: cannot open the admin audit log \(sqlite .*not-a-dir.*\): /,
@@ -409,7 +400,7 @@ describe('CLI admin actions on a state directory with SQLite evidence', () => {
 
   it('JSON Lines evidence: the record goes to the sibling admin file the server writes, and verifies', async () => {
     const evidence = join(dir, 'jsonl', 'evidence.jsonl');
-    const c = capture();
+    const c = captureIo();
     expect(
       await runActivate(
         files.v1,
@@ -438,13 +429,13 @@ describe('CLI admin actions on a state directory with SQLite evidence', () => {
     const audit = await CliAudit.open({ evidence: db, actor: 'alice' }, {});
     expect(audit.stream).toBe('admin');
     await audit.close();
-    const c = capture();
+    const c = captureIo();
     const event = { action: 'bundles.rollback' as const, target: '1.0.0', outcome: 'ok' as const };
     expect(await recordDone(audit, event, c.io, 0)).toBe(1);
     expect(c.err()).toMatch(
       /^error: admin\/audit-failed: bundles\.rollback 1\.0\.0 TOOK EFFECT, but its admin audit record could not be written to sqlite .*closed.*evidence\.db/,
     );
-    const r = capture();
+    const r = captureIo();
     await recordRefused(audit, { action: 'bundles.rollback', target: '9.9.9' }, new Error('x'), r.io);
     expect(r.err()).toMatch(
       /the refusal of bundles\.rollback 9\.9\.9 could not be recorded.*nothing was changed/,
@@ -567,7 +558,7 @@ describe.skipIf(!available && !inCi)('CLI admin records in PostgreSQL (--databas
 
   async function recordsInPostgres(): Promise<void> {
     const target = { database: PG_URL, schema, governance: files.governance };
-    const c = capture();
+    const c = captureIo();
     expect(await runActivate(files.v1, { ...target, actor: 'alice', reason: 'pg first' }, c.io, {})).toBe(0);
     // Another CLI holds admin-cli: this one takes a stream of its own.
     const holder = new pg.Client({ connectionString: PG_URL });
@@ -576,7 +567,7 @@ describe.skipIf(!available && !inCi)('CLI admin records in PostgreSQL (--databas
       await holder.query('SELECT pg_advisory_lock(hashtext($1))', [
         `rampart-evidence-stream:${schema}:${CLI_PG_STREAM}`,
       ]);
-      const r = capture();
+      const r = captureIo();
       expect(
         await runRollback({ ...target, actor: 'bob', to: 'safe-baseline', reason: 'pg back' }, r.io, {}),
       ).toBe(0);
