@@ -4,8 +4,8 @@
  * server of the same configuration uses, so "every admin action is an audited, chained record" also
  * holds when an operator changes the stores without a server.
  *
- * Where: `--evidence <path|postgres://…>`; else the serve config's evidence (`--config`, or
- * `RAMPART_CONFIG`); else with `--database` PostgreSQL evidence in that database and schema; else
+ * Where: `--evidence <path|postgres://…>`; else with `--database` PostgreSQL evidence in that
+ * database and schema; else the serve config's evidence (`--config`, or `RAMPART_CONFIG`); else
  * what `rampart serve` would pick here (`RAMPART_EVIDENCE*` variables, default `./.rampart/evidence.db`).
  * Stream: SQLite and JSON Lines take `admin` when no live process holds it, else `admin-<pid>` (the
  * server holds `admin` while it runs). PostgreSQL has no stream lock files, and a server holds
@@ -326,7 +326,7 @@ export async function recordRefused(
 export function auditOptions(command: Command, actor = true): Command {
   command.option(
     '--evidence <path|url>',
-    'evidence store of the admin audit record: a SQLite file, a .jsonl file or postgres://… (default: the evidence of --config or --database, else ./.rampart/evidence.db as rampart serve picks it)',
+    'evidence store of the admin audit record: a SQLite file, a .jsonl file or postgres://… (default: the evidence of --database or --config, else ./.rampart/evidence.db as rampart serve picks it)',
   );
   if (actor) command.option('--actor <who>', 'who is acting (default: $USER@host)');
   return command;
@@ -337,8 +337,8 @@ export const AUDIT_HELP = `
 Admin audit: each change (and each refusal by the store) is also an admin record in the chained
 evidence stream the server uses — action, target, outcome ok/refused/failed, digest, reason, and the
 actor (--actor, else $USER@host, kind cli); never keys, bundle bodies or signatures. It goes to
---evidence, else the evidence of --config, else PostgreSQL evidence in the --database schema
-(stream admin-cli), else ./.rampart/evidence.db (RAMPART_EVIDENCE* as for rampart serve), stream
+--evidence, else PostgreSQL evidence in the --database schema (stream admin-cli), else the
+evidence of --config, else ./.rampart/evidence.db (RAMPART_EVIDENCE* as for rampart serve), stream
 admin or admin-<pid> while a server holds admin. When the audit log cannot be opened nothing is
 changed (exit 1); when the record fails after the change, stderr says the change took effect (exit 1).
 `;

@@ -128,6 +128,12 @@ describe('where CLI admin records go', () => {
       {},
       { kind: 'postgres', url: 'postgres://db/act', schema: 's1' },
     ],
+    [
+      '--database wins over a config named by RAMPART_CONFIG (the config is not even read)',
+      { database: 'postgres://db/act' },
+      { RAMPART_CONFIG: '/absent.yaml' },
+      { kind: 'postgres', url: 'postgres://db/act' },
+    ],
     ['nothing: as rampart serve', {}, {}, { kind: 'sqlite', path: join('.rampart', 'evidence.db') }],
     [
       'RAMPART_EVIDENCE_PATH, as for serve',
