@@ -290,6 +290,15 @@ export function isLongExpired(grant: ExceptionGrant, now: Date, keepMs = EXPIRED
   return Number.isFinite(e) && e <= now.getTime() - keepMs;
 }
 
+/** The grants a store keeps once `added` joins `grants`: all but those long expired at `now`. */
+export function grantsAfterAdding(
+  grants: readonly SignedExceptionGrant[],
+  added: SignedExceptionGrant,
+  now: Date,
+): SignedExceptionGrant[] {
+  return [...grants.filter((g) => !isLongExpired(g.grant, now)), added];
+}
+
 /** Grants that expire within `withinMs` of `now` (and have not yet expired), soonest first. */
 export function expiringWithin(
   grants: SignedExceptionGrant[],

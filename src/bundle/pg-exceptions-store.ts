@@ -13,7 +13,7 @@
  */
 import type pg from 'pg';
 import { BundleError } from './errors.js';
-import { EXCEPTIONS_FORMAT, type SignedExceptionGrant } from './exceptions.js';
+import { EXCEPTIONS_FORMAT, EXPIRED_GRANT_KEEP_MS, type SignedExceptionGrant } from './exceptions.js';
 import { checkSchemaName, openMigratedPool } from './pg-admin-pool.js';
 
 /** Options of {@link PgExceptionsStore}. */
@@ -131,13 +131,18 @@ export class PgExceptionsStore {
     return res;
   }
 
-  /** Stores a verified grant; false when a grant with its id is already stored (nothing changes). */
-  async add(env: SignedExceptionGrant): Promise<boolean> {
+  /**
+   * Stores a verified grant; false when a grant with its id is already stored (nothing changes).
+   * Then drops grants expired over `EXPIRED_GRANT_KEEP_MS` before `now`, as housekeeping: a failure
+   * there leaves them for the next grant.
+   */
+  async add(env: SignedExceptionGrant, now = new Date()): Promise<boolean> {
     const res = await this.change(
       `INSERT INTO ${this.s}.exception_grants (id, granted_at, expires, envelope) VALUES ($1, $2, $3, $4)
        ON CONFLICT (id) DO NOTHING`,
       [env.grant.id, env.grant.grantedAt ?? '', env.grant.expires, JSON.stringify(env)],
     );
+    await this.pruneExpired(new Date(now.getTime() - EXPIRED_GRANT_KEEP_MS)).catch(() => undefined);
     return res !== undefined;
   }
 

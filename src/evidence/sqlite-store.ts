@@ -107,7 +107,8 @@ export class SqliteStore implements ReadableStore {
   /**
    * Two batches in flight with the writer thread: it starts on the next group as soon as it has
    * committed one instead of waiting for the event loop to read its reply and post again (see
-   * `ChainedSink`). The thread commits in order and refuses batches sent after a failed one.
+   * `ChainedSink`). The thread commits in order and refuses, untried, the batches a sink sent
+   * before it saw one of its batches fail (`failuresSeen`).
    */
   get commitsInFlight(): number {
     return this.writer !== null ? 2 : 1;

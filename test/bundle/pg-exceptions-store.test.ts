@@ -125,10 +125,13 @@ describe.skipIf(!available && !inCi)('PgExceptionsStore (real PostgreSQL)', () =
   it('prunes grants expired before a time, as times whatever their offset, with one revision', async () => {
     const DAY = 24 * HOUR;
     const before = await store.revision();
-    const old = grantFor('old-co', new Date(Date.now() - 40 * DAY));
-    const recent = grantFor('recent-co', new Date(Date.now() - 2 * DAY));
-    await store.add(old);
-    await store.add(recent);
+    const oldAt = new Date(Date.now() - 40 * DAY);
+    const recentAt = new Date(Date.now() - 2 * DAY);
+    const old = grantFor('old-co', oldAt);
+    const recent = grantFor('recent-co', recentAt);
+    // Added by a clock of `old`'s day, so add's own housekeeping keeps both.
+    await store.add(old, oldAt);
+    await store.add(recent, oldAt);
     // The same instant as `old`'s expiry, written with an offset: as text it would sort after the cut.
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
@@ -149,6 +152,25 @@ describe.skipIf(!available && !inCi)('PgExceptionsStore (real PostgreSQL)', () =
     expect(await store.pruneExpired(new Date(Date.now() - 30 * DAY))).toBe(0);
     expect(await store.revision()).toBe(before + 3);
     await store.remove(recent.grant.id);
+  });
+
+  it('drops grants expired over 30 days ago when it adds one, keeping recently expired ones', async () => {
+    const DAY = 24 * HOUR;
+    const oldAt = new Date(Date.now() - 40 * DAY);
+    const recentAt = new Date(Date.now() - 2 * DAY);
+    const old = grantFor('old-add-co', oldAt);
+    const recent = grantFor('recent-add-co', recentAt);
+    await store.add(old, oldAt);
+    await store.add(recent, oldAt);
+    const fresh = grantFor('fresh-add-co');
+    expect(await store.add(fresh)).toBe(true);
+    const ids = JSON.parse((await store.read()).text).grants.map(
+      (g: { grant: { id: string } }) => g.grant.id,
+    );
+    expect(ids).toEqual(expect.arrayContaining([recent.grant.id, fresh.grant.id]));
+    expect(ids).not.toContain(old.grant.id);
+    await store.remove(recent.grant.id);
+    await store.remove(fresh.grant.id);
   });
 
   it('stores a tampered row as given; the reader rejects it with its stable code', async () => {

@@ -14,9 +14,8 @@ import { prettyCanonicalJson } from '../../bundle/canonical-json.js';
 import { parseDuration } from '../../bundle/duration.js';
 import {
   createExceptionGrant,
-  EXPIRED_GRANT_KEEP_MS,
   expiringWithin,
-  isLongExpired,
+  grantsAfterAdding,
   loadExceptions,
   parseScope,
   ruleRiskFromView,
@@ -297,10 +296,6 @@ export async function runExceptionsGrant(
         // by the wall clock, as the instances judge it (`now` only dates the grant).
         const ok = admitGrant(grant, { governance, now: new Date(), ruleRisk });
         await store.exceptions.add(ok);
-        // As the instances do on a grant: housekeeping, so a failure leaves old grants for the next.
-        await store.exceptions
-          .pruneExpired(new Date(Date.now() - EXPIRED_GRANT_KEEP_MS))
-          .catch(() => undefined);
         return ok;
       });
       io.stdout.write(`${describeGrant(ok)} → ${sharedWhere(where, store)}\n`);
@@ -324,10 +319,7 @@ export async function runExceptionsGrant(
     await refusalsRecorded(log, event, io, () =>
       writeFileAtomic(
         path,
-        serializeExceptions([
-          ...(loaded?.verified ?? []).filter((g) => !isLongExpired(g.grant, new Date())),
-          grant,
-        ]),
+        serializeExceptions(grantsAfterAdding(loaded?.verified ?? [], grant, new Date())),
       ),
     );
     io.stdout.write(`${describeGrant(grant)} → ${path}\n`);

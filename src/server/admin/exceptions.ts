@@ -17,7 +17,7 @@ import { bundleTexts } from '../../bundle/bundle-format.js';
 import { isBundleError } from '../../bundle/errors.js';
 import {
   EXCEPTIONS_FORMAT,
-  isLongExpired,
+  grantsAfterAdding,
   loadExceptions,
   ruleRiskFromView,
   type SignedExceptionGrant,
@@ -62,10 +62,7 @@ export function fileExceptionsBackend(path: string): ExceptionsBackend {
         throw e;
       }),
     add: (grant, verified, now) =>
-      writeFileAtomic(
-        path,
-        serializeExceptions([...verified.filter((g) => !isLongExpired(g.grant, now)), grant]),
-      ),
+      writeFileAtomic(path, serializeExceptions(grantsAfterAdding(verified, grant, now))),
     async remove(id, rest) {
       await writeFileAtomic(path, serializeExceptions(rest.filter((g) => g.grant.id !== id)));
       return true;
@@ -229,7 +226,7 @@ export class ExceptionsAdmin {
       await this.backend.add(ok, this.verified, now).catch((e: unknown) => {
         throw unavailable(e);
       });
-      this.verified = [...this.verified.filter((g) => !isLongExpired(g.grant, now)), ok];
+      this.verified = grantsAfterAdding(this.verified, ok, now);
     }
     this.publish();
     return ok;

@@ -9,7 +9,6 @@
  * only tells it when to. While PostgreSQL is unreachable the grants last loaded stay in force (each
  * still stops applying at its own expiry, in the decider) and the follower reports the error.
  */
-import { EXPIRED_GRANT_KEEP_MS } from '../../bundle/exceptions.js';
 import type { Governance } from '../../bundle/governance.js';
 import { PgActivationStore } from '../../bundle/pg-activation-store.js';
 import { PgExceptionsStore } from '../../bundle/pg-exceptions-store.js';
@@ -58,9 +57,7 @@ export class ExceptionsFollower implements SharedExceptionsBackend {
     _verified: unknown,
     now: Date,
   ): Promise<void> {
-    await this.store.add(grant);
-    // Housekeeping after the grant is stored: a failure here leaves old grants for the next write.
-    await this.store.pruneExpired(new Date(now.getTime() - EXPIRED_GRANT_KEEP_MS)).catch(() => undefined);
+    await this.store.add(grant, now);
   }
 
   async remove(id: string): Promise<boolean> {
