@@ -71,10 +71,18 @@ export function policyRefOf(bundle: Bundle | undefined): PolicyRef {
   };
 }
 
+/** Default actor: the OS user running the command. */
+export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
+  return env.USER ?? env.LOGNAME ?? 'unknown';
+}
+
 /** The CLI caller: `--actor`, else `$USER@host`. */
 export function cliCaller(actor: string | undefined, env: NodeJS.ProcessEnv = process.env): Caller {
-  const user = env.USER ?? env.LOGNAME ?? 'unknown';
-  return { id: actor?.trim() || `${user}@${hostname()}`, kind: 'cli', scopes: new Set<string>() };
+  return {
+    id: actor?.trim() || `${defaultActor(env)}@${hostname()}`,
+    kind: 'cli',
+    scopes: new Set<string>(),
+  };
 }
 
 function fromLocation(location: string, schema: string | undefined): AuditEvidence {

@@ -22,6 +22,7 @@ import {
   auditOptions,
   CliAudit,
   CliAuditUnavailable,
+  defaultActor,
   policyRefOf,
   recordDone,
   refusalsRecorded,
@@ -212,11 +213,6 @@ export function reportLifecycleError(error: unknown, io: { stderr: { write(s: st
     return EXIT_FAILURE;
   }
   throw error;
-}
-
-/** Default actor: the OS user running the command. */
-export function defaultActor(): string {
-  return process.env.USER ?? process.env.LOGNAME ?? 'unknown';
 }
 
 /** Options of `rampart activate`, including staging as a shadow or a cohort rollout. */

@@ -36,6 +36,7 @@ import {
   auditOptions,
   CliAudit,
   CliAuditUnavailable,
+  defaultActor,
   policyRefOf,
   recordDone,
   recordRefused,
@@ -46,7 +47,6 @@ import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit.js';
 import {
   auditFlagsOf,
   type CommandIo,
-  defaultActor,
   reportLifecycleError,
   resolveTarget,
   type StateCommandOptions,
