@@ -5,15 +5,15 @@
  * subscribed to the notice; their own poll is 5 s). Real PostgreSQL and Redis.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { governanceYaml } from '../bundle/bundle-fixtures.js';
-import { dropSchemas, PG_URL, uniqueSchema } from '../evidence/pg-probe.js';
+import { uniqueSchema } from '../evidence/pg-probe.js';
 import { KEYS, servicesAvailable, spikeBundle, within } from '../server/multi-instance-harness.js';
-import { runRampart, spawnServe, waitForOutput } from '../server/serve-process.js';
+import { runRampart } from '../server/serve-process.js';
+import { spawnInstances, stopCluster, writeClusterConfig } from '../server/spawned-cluster.js';
 
 const available = await servicesAvailable();
 const inCi = Boolean(process.env.CI);
@@ -52,39 +52,12 @@ describe.skipIf(!available && !inCi)(
       await writeFile(join(dir, 'governance.yaml'), governanceYaml(KEYS, { required: 2, loosening: 2 }));
       for (const v of ['2026.11.26-1', '2026.11.26-2'])
         await writeFile(join(dir, `${v}.json`), spikeBundle(v));
-      config = join(dir, 'serve.yaml');
-      await writeFile(
-        config,
-        [
-          'activation: postgres',
-          `evidence: { kind: postgres, url: "${PG_URL}", schema: ${schema} }`,
-          'redis: redis://127.0.0.1:6379',
-          `redisPrefix: "${prefix}"`,
-          'governance: governance.yaml',
-          'port: 0',
-        ].join('\n'),
-      );
-      for (const instance of ['a', 'b']) {
-        const child = spawnServe([], dir, { RAMPART_CONFIG: config, RAMPART_INSTANCE: instance });
-        children.push(child);
-        const out = await waitForOutput(child, /listening on (http:\/\/\S+)/, 60_000);
-        urls.push((/listening on (http:\/\/\S+)/.exec(out) as RegExpExecArray)[1] as string);
-      }
+      config = await writeClusterConfig(dir, schema, prefix);
+      await spawnInstances(dir, config, children, urls);
     }, 120_000);
     afterAll(async () => {
       console.info(`spawned CLI activation propagation (ms): ${JSON.stringify(measured)}`);
-      for (const c of children) {
-        const exited = new Promise((r) => c.once('exit', r));
-        c.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-        if (c.exitCode === null) c.kill('SIGKILL');
-      }
-      const redis = new Redis({ host: '127.0.0.1', port: 6379 });
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-      await dropSchemas([schema]);
-      if (dir) await rm(dir, { recursive: true, force: true });
+      await stopCluster(children, prefix, schema, dir);
     }, 60_000);
 
     it('both servers switch to a CLI activation, and back on a CLI rollback, within a second', async () => {

@@ -6,16 +6,16 @@
  * and Redis.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeBundle } from '../../src/bundle/bundle-format.js';
-import { dropSchemas, PG_URL, uniqueSchema } from '../evidence/pg-probe.js';
+import { uniqueSchema } from '../evidence/pg-probe.js';
 import { GOVERNANCE_TEXT, gina, v1 } from '../server/admin-fixture.js';
 import { servicesAvailable, within } from '../server/multi-instance-harness.js';
-import { runRampart, spawnServe, waitForOutput } from '../server/serve-process.js';
+import { runRampart } from '../server/serve-process.js';
+import { spawnInstances, stopCluster, writeClusterConfig } from '../server/spawned-cluster.js';
 
 const available = await servicesAvailable();
 const inCi = Boolean(process.env.CI);
@@ -61,42 +61,15 @@ describe.skipIf(!available && !inCi)(
       await writeFile(join(dir, 'governance.yaml'), GOVERNANCE_TEXT);
       await writeFile(join(dir, 'v1.json'), serializeBundle(v1));
       await writeFile(join(dir, 'gina.key'), (gina as NonNullable<typeof gina>).pem);
-      config = join(dir, 'serve.yaml');
-      await writeFile(
-        config,
-        [
-          'activation: postgres',
-          `evidence: { kind: postgres, url: "${PG_URL}", schema: ${schema} }`,
-          'redis: redis://127.0.0.1:6379',
-          `redisPrefix: "${prefix}"`,
-          'governance: governance.yaml',
-          'port: 0',
-        ].join('\n'),
-      );
-      for (const instance of ['a', 'b']) {
-        const child = spawnServe([], dir, { RAMPART_CONFIG: config, RAMPART_INSTANCE: instance });
-        children.push(child);
-        const out = await waitForOutput(child, /listening on (http:\/\/\S+)/, 60_000);
-        urls.push((/listening on (http:\/\/\S+)/.exec(out) as RegExpExecArray)[1] as string);
-      }
+      config = await writeClusterConfig(dir, schema, prefix);
+      await spawnInstances(dir, config, children, urls);
       const act = await rampart(['activate', 'v1.json', '--config', config, '--reason', 'first'], dir);
       expect([act.code, act.err]).toEqual([0, '']);
       expect(await within(async () => (await effects()).every((e) => e === 'deny'), 5000)).toBeDefined();
     }, 120_000);
     afterAll(async () => {
       console.info(`spawned CLI exceptions propagation (ms): ${JSON.stringify(measured)}`);
-      for (const c of children) {
-        const exited = new Promise((r) => c.once('exit', r));
-        c.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-        if (c.exitCode === null) c.kill('SIGKILL');
-      }
-      const redis = new Redis({ host: '127.0.0.1', port: 6379 });
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-      await dropSchemas([schema]);
-      if (dir) await rm(dir, { recursive: true, force: true });
+      await stopCluster(children, prefix, schema, dir);
     }, 60_000);
 
     it('both servers apply a CLI grant, list it, and end it on a CLI revoke, within a second', async () => {
