@@ -29,6 +29,7 @@ import {
 import { openSharedActivation } from '../../src/server/cluster/shared-activation.js';
 import { dropSchemas, PG_URL, pgAvailable, uniqueSchema } from '../evidence/pg-probe.js';
 import { GOVERNANCE_TEXT, gina, governance, v1 } from '../server/admin-fixture.js';
+import { captureIo } from '../support/capture-io.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
 
 const available = await pgAvailable();
@@ -39,16 +40,6 @@ describe('PostgreSQL for the exceptions command tests', () => {
     expect(available).toBe(true);
   });
 });
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-  };
-}
 
 let dir: string;
 let files: { governance: string; key: string; bundle: string };
@@ -173,7 +164,7 @@ describe('exceptions in a file', () => {
     const state = join(dir, 'state');
     const evidence = join(dir, 'evidence.db');
     await mkdir(state);
-    const c = capture();
+    const c = captureIo();
     const grant = {
       state,
       evidence,
@@ -187,30 +178,30 @@ describe('exceptions in a file', () => {
     // A state directory holds no bundle: the rules come from --bundle.
     await expect(runExceptionsGrant(grant, c.io)).rejects.toThrow(/-b\/--bundle <file> is required/);
     expect(await runExceptionsGrant({ ...grant, bundle: files.bundle }, c.io)).toBe(0);
-    const id = /granted (ex-[0-9a-f]{12})/.exec(c.out.join(''))?.[1] as string;
-    expect(c.out.join('')).toContain(join(state, 'exceptions.json'));
-    const c2 = capture();
+    const id = /granted (ex-[0-9a-f]{12})/.exec(c.out())?.[1] as string;
+    expect(c.out()).toContain(join(state, 'exceptions.json'));
+    const c2 = captureIo();
     expect(await runExceptionsList({ state, governance: files.governance, json: true }, c2.io)).toBe(0);
-    expect(JSON.parse(c2.out.join('')).grants).toHaveLength(1);
+    expect(JSON.parse(c2.out()).grants).toHaveLength(1);
 
     await expect(runExceptionsRevoke(id, { state, reason: ' ' }, c.io)).rejects.toThrow(
       /--reason is required/,
     );
-    const c3 = capture();
+    const c3 = captureIo();
     expect(await runExceptionsRevoke(id, { state, evidence, reason: 'closed', actor: 'gina' }, c3.io)).toBe(
       0,
     );
-    expect(c3.out.join('')).toContain(`revoked ${id} by gina: closed`);
+    expect(c3.out()).toContain(`revoked ${id} by gina: closed`);
     const file = JSON.parse(await readFile(join(state, 'exceptions.json'), 'utf8'));
     expect(file).toEqual({ format: 'rampart.exceptions/v1', grants: [] });
-    const c4 = capture();
+    const c4 = captureIo();
     expect(await runExceptionsRevoke(id, { state, evidence, reason: 'again' }, c4.io)).toBe(1);
-    expect(c4.err.join('')).toContain('exception/not-found');
+    expect(c4.err()).toContain('exception/not-found');
 
     await writeFile(join(state, 'exceptions.json'), '{not json');
-    const c5 = capture();
+    const c5 = captureIo();
     expect(await runExceptionsRevoke(id, { state, evidence, reason: 'r' }, c5.io)).toBe(1);
-    expect(c5.err.join('')).toContain('exception/invalid');
+    expect(c5.err()).toContain('exception/invalid');
     // Each attempt after the usage checks is one chained admin record; the store verifies.
     const store = await openReadableStore(parseStoreLocation(evidence));
     try {
@@ -234,10 +225,10 @@ describe('exceptions in PostgreSQL without a database', () => {
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
     const port = (s.address() as { port: number }).port;
     await new Promise<void>((r) => s.close(() => r()));
-    const c = capture();
+    const c = captureIo();
     const database = `postgres://postgres@127.0.0.1:${port}/test`;
     expect(await runExceptionsRevoke('ex-0', { database, reason: 'r' }, c.io)).toBe(1);
-    expect(c.err.join('')).toMatch(/^unavailable: .*source\/fetch-failed/);
+    expect(c.err()).toMatch(/^unavailable: .*source\/fetch-failed/);
   });
 });
 
@@ -260,22 +251,22 @@ describe.skipIf(!available && !inCi)('exceptions in PostgreSQL (real PostgreSQL,
       expires: '2h',
       reason: 'incident 42',
     };
-    const c = capture();
+    const c = captureIo();
     expect(await runExceptionsGrant(grant, c.io)).toBe(1);
-    expect(c.err.join('')).toContain('refused: exception/unknown-rule');
+    expect(c.err()).toContain('refused: exception/unknown-rule');
 
     const shared = await openSharedActivation({ database: PG_URL, schema, governance });
     await shared.store.activate(serializeBundle(v1), { actor: 'alice', reason: 'test' });
     await shared.close();
-    const c2 = capture();
+    const c2 = captureIo();
     expect(await runExceptionsGrant(grant, c2.io)).toBe(0);
-    expect(c2.out.join('')).toMatch(
+    expect(c2.out()).toMatch(
       /granted ex-[0-9a-f]{12}: .* → postgres schema rampart_test_exstorecli_\S+ revision 1/,
     );
-    expect(c2.err.join('')).toMatch(/^warning: revision 1 committed but not announced \(no Redis given\)/);
-    const c3 = capture();
+    expect(c2.err()).toMatch(/^warning: revision 1 committed but not announced \(no Redis given\)/);
+    const c3 = captureIo();
     expect(await runExceptionsList(flags, c3.io)).toBe(0);
-    expect(c3.out.join('')).toMatch(/ex-[0-9a-f]{12} {2}block-ssn-output {2}tenant=acme {2}critical/);
+    expect(c3.out()).toMatch(/ex-[0-9a-f]{12} {2}block-ssn-output {2}tenant=acme {2}critical/);
   });
 });
 
