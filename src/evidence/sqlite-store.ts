@@ -116,6 +116,13 @@ export class SqliteStore implements ReadableStore {
 
   constructor(private readonly opts: SqliteStoreOptions) {
     this.description = `sqlite:${opts.path}`;
+    const bytes = opts.walCheckpointBytes;
+    if (bytes !== undefined && !(Number.isSafeInteger(bytes) && bytes >= 65_536))
+      throw new EvidenceError(
+        'evidence/bad-config',
+        `walCheckpointBytes must be a whole number of bytes, at least 65536, got ${String(bytes)}`,
+        this.description,
+      );
   }
 
   async open(): Promise<void> {

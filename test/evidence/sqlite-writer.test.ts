@@ -260,6 +260,18 @@ describe('SQLite writer thread', () => {
     await store.close();
   });
 
+  it.each([0, -1, 1000, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(
+    'refuses walCheckpointBytes %s with evidence/bad-config',
+    (walCheckpointBytes) => {
+      expect(() => new SqliteStore({ path: dbPath(), walCheckpointBytes })).toThrow(
+        expect.objectContaining({
+          code: 'evidence/bad-config',
+          message: expect.stringMatching(/walCheckpointBytes/),
+        }),
+      );
+    },
+  );
+
   it('the sink keeps two group commits in flight for a caller that never yields', async () => {
     const path = dbPath();
     const sink = new SqliteSink({ path, batchSize: 64 });
